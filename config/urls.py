@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from journals.api import ENTRY_ROUTES
+from patients import api as patients_api
+from patients import views as patients_views
+
+router = SimpleRouter()
+router.register("patients", patients_api.PatientsViewSet, basename="patient")
+router.register("care-team", patients_api.CareTeamViewSet, basename="care-team")
+router.register("invitations", patients_api.InvitationViewSet, basename="invitation")
+for prefix, (own, of_patient) in ENTRY_ROUTES.items():
+    router.register(prefix, own, basename=prefix)
+    router.register(
+        rf"patients/(?P<patient_pk>[0-9a-f-]+)/{prefix}", of_patient, basename=f"patient-{prefix}"
+    )
+
+api_v1 = [
+    path("auth/token/", patients_api.TokenView.as_view(), name="auth-token"),
+    path("me/", patients_api.MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("invite/<str:token>/", patients_views.invitation_accept, name="invitation-accept"),
+]

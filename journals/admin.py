@@ -1,0 +1,1 @@
+# Journal entries are health data: clinic staff manage accounts in the admin, not diaries.

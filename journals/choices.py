@@ -1,0 +1,115 @@
+"""Vocabularies of the journal, from CLINICAL.md, and which units fit which substance."""
+
+from django.db import models
+
+
+class Substance(models.TextChoices):
+    KRATOM = "kratom", "Kratom"
+    ALCOHOL = "alcohol", "Alcohol"
+    BENZODIAZEPINE = "benzodiazepine", "Benzodiazepine"
+    OPIOID = "opioid", "Opioid"
+    GABAPENTINOID = "gabapentinoid", "Gabapentinoid"
+    CANNABIS = "cannabis", "Cannabis"
+    OTHER_SEDATIVE = "other_sedative", "Other sedative"
+    OTHER = "other", "Other"
+
+
+class Form(models.TextChoices):
+    POWDER = "powder", "Powder"
+    CAPSULE = "capsule", "Capsule"
+    TEA = "tea", "Tea"
+    EXTRACT = "extract", "Extract"
+    SEVEN_OH = "seven_oh", "7-OH product"
+    TABLET = "tablet", "Tablet"
+    LIQUID = "liquid", "Liquid"
+    OTHER = "other", "Other"
+
+
+class Unit(models.TextChoices):
+    G = "g", "grams"
+    MG = "mg", "milligrams"
+    STANDARD_DRINK = "standard_drink", "standard drinks"
+    TABLET = "tablet", "tablets"
+
+
+class MixedWith(models.TextChoices):
+    NONE = "none", "Nothing"
+    WATER = "water", "Water"
+    WARM_WATER = "warm_water", "Warm water"
+    MILK = "milk", "Milk"
+    JUICE = "juice", "Juice"
+    OTHER = "other", "Other"
+
+
+class Reason(models.TextChoices):
+    PAIN = "pain", "Pain"
+    SLEEP = "sleep", "Sleep"
+    WITHDRAWAL = "withdrawal", "Withdrawal"
+    MOOD = "mood", "Mood"
+    ENERGY = "energy", "Energy"
+    OTHER = "other", "Other"
+
+
+class PainLocation(models.TextChoices):
+    HEAD = "head", "Head"
+    NECK = "neck", "Neck"
+    SHOULDERS = "shoulders", "Shoulders"
+    UPPER_BACK = "upper_back", "Upper back"
+    LOWER_BACK = "lower_back", "Lower back"
+    CHEST = "chest", "Chest"
+    ABDOMEN = "abdomen", "Abdomen"
+    HIPS = "hips", "Hips"
+    ARMS = "arms", "Arms"
+    HANDS = "hands", "Hands"
+    LEGS = "legs", "Legs"
+    KNEES = "knees", "Knees"
+    FEET = "feet", "Feet"
+    WIDESPREAD = "widespread", "Widespread"
+    OTHER = "other", "Other"
+
+
+# Leaf grams and extract/7-OH milligrams are not comparable: dose totals count leaf forms only.
+KRATOM_LEAF_FORMS = frozenset({Form.POWDER, Form.CAPSULE, Form.TEA})
+KRATOM_CONCENTRATE_FORMS = frozenset({Form.EXTRACT, Form.SEVEN_OH})
+SEDATING_SUBSTANCES = frozenset(
+    {
+        Substance.ALCOHOL,
+        Substance.BENZODIAZEPINE,
+        Substance.OPIOID,
+        Substance.GABAPENTINOID,
+        Substance.OTHER_SEDATIVE,
+    }
+)
+_MEDICINE_UNITS = frozenset({Unit.MG, Unit.TABLET})
+
+# (substance, form or None for "any other form") -> units allowed. The one source of the
+# unit rule: the validator and the database check constraint are both built from it.
+UNIT_RULES: dict[tuple[str, str | None], frozenset[str]] = {
+    **{(Substance.KRATOM, form): frozenset({Unit.G}) for form in KRATOM_LEAF_FORMS},
+    **{(Substance.KRATOM, form): frozenset({Unit.MG}) for form in KRATOM_CONCENTRATE_FORMS},
+    (Substance.KRATOM, None): frozenset({Unit.G, Unit.MG}),
+    (Substance.ALCOHOL, None): frozenset({Unit.STANDARD_DRINK}),
+    (Substance.BENZODIAZEPINE, None): _MEDICINE_UNITS,
+    (Substance.OPIOID, None): _MEDICINE_UNITS,
+    (Substance.GABAPENTINOID, None): _MEDICINE_UNITS,
+    (Substance.OTHER_SEDATIVE, None): _MEDICINE_UNITS,
+    (Substance.CANNABIS, None): frozenset({Unit.MG, Unit.G}),
+    (Substance.OTHER, None): frozenset(Unit.values),
+}
+
+
+def allowed_units(substance: str, form: str) -> frozenset[str]:
+    return UNIT_RULES.get((substance, form)) or UNIT_RULES.get((substance, None), frozenset())
+
+
+def unit_fits_q() -> models.Q:
+    """The unit rule as a Q object, for a CheckConstraint."""
+    q = models.Q()
+    for (substance, form), units in UNIT_RULES.items():
+        if form is None:
+            specific = [f for (s, f) in UNIT_RULES if s == substance and f is not None]
+            case = models.Q(substance=substance) & ~models.Q(form__in=sorted(specific))
+        else:
+            case = models.Q(substance=substance, form=form)
+        q |= case & models.Q(unit__in=sorted(units))
+    return q

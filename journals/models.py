@@ -1,0 +1,249 @@
+import uuid
+from decimal import Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from journals import validators
+from journals.choices import Form, MixedWith, PainLocation, Reason, Substance, Unit, unit_fits_q
+from journals.metrics import SleepMetrics, peg_score, sleep_metrics
+
+NOTE_MAX = 2000
+MAX_MINUTES = 24 * 60
+
+
+def score_field(low: int = 0, high: int = 10, **kwargs: object) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(low), MaxValueValidator(high)],
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def in_range(field: str, low: int, high: int, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": low, f"{field}__lte": high}), name=name
+    )
+
+
+class JournalEntry(models.Model):
+    """Every entry: a UUID the client may choose (offline sync), its patient, and times."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The field that places the entry on the patient's timeline (a datetime, or a date).
+    moment_field: str = ""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
+    @property
+    def patient_zone(self) -> ZoneInfo:
+        return self.patient.patient_profile.zone
+
+
+class PainEntry(JournalEntry):
+    """Daily pain right now, Numeric Rating Scale 0–10 (LOINC 72514-3)."""
+
+    recorded_at = models.DateTimeField()
+    intensity = score_field(help_text="Your pain right now: 0 no pain, 10 worst imaginable.")
+    locations = models.JSONField(default=list, blank=True)
+
+    moment_field = "recorded_at"
+
+    class Meta:
+        verbose_name_plural = "pain entries"
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-recorded_at"])]
+        constraints = [
+            in_range("intensity", 0, 10, "pain_intensity_0_10"),
+        ]
+
+    def clean(self) -> None:
+        errors = validators.Errors()
+        validators.check_moment(errors, "recorded_at", self.recorded_at)
+        if not isinstance(self.locations, list) or not all(
+            isinstance(x, str) for x in self.locations
+        ):
+            errors.add("locations", "Give a list of body locations.")
+        else:
+            unknown = sorted(set(self.locations) - set(PainLocation.values))
+            if unknown:
+                errors.add("locations", f"Unknown location: {', '.join(unknown)}.")
+            elif len(set(self.locations)) != len(self.locations):
+                errors.add("locations", "Each location may appear once.")
+        errors.raise_if_any()
+
+
+class PegAssessment(JournalEntry):
+    """Weekly PEG-3, past-week recall (Krebs et al. 2009; panel LOINC 91148-7)."""
+
+    recorded_at = models.DateTimeField()
+    pain_average = score_field(help_text="Pain on average in the past week (0–10).")
+    enjoyment_interference = score_field(
+        help_text="How pain interfered with enjoyment of life in the past week (0–10)."
+    )
+    activity_interference = score_field(
+        help_text="How pain interfered with general activity in the past week (0–10)."
+    )
+
+    moment_field = "recorded_at"
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-recorded_at"])]
+        constraints = [
+            in_range("pain_average", 0, 10, "peg_pain_average_0_10"),
+            in_range("enjoyment_interference", 0, 10, "peg_enjoyment_0_10"),
+            in_range("activity_interference", 0, 10, "peg_activity_0_10"),
+        ]
+
+    @property
+    def score(self) -> Decimal:
+        return peg_score(self.pain_average, self.enjoyment_interference, self.activity_interference)
+
+    def clean(self) -> None:
+        errors = validators.Errors()
+        validators.check_moment(errors, "recorded_at", self.recorded_at)
+        errors.raise_if_any()
+
+
+class SleepEntry(JournalEntry):
+    """Morning sleep diary, Consensus Sleep Diary core (Carney et al. 2012). One per night."""
+
+    night_of = models.DateField(help_text="The date of the evening the night began, local.")
+    bedtime = models.DateTimeField()
+    lights_out_at = models.DateTimeField()
+    sleep_onset_latency_min = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(MAX_MINUTES)]
+    )
+    awakenings = models.PositiveSmallIntegerField(validators=[MaxValueValidator(99)])
+    wake_after_sleep_onset_min = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(MAX_MINUTES)]
+    )
+    final_wake_at = models.DateTimeField()
+    rise_at = models.DateTimeField()
+    quality = score_field(1, 5, help_text="1 very poor, 2 poor, 3 fair, 4 good, 5 very good.")
+
+    moment_field = "night_of"
+
+    class Meta:
+        verbose_name_plural = "sleep entries"
+        ordering = ["-night_of", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "night_of"], name="sleep_one_per_night"),
+            in_range("quality", 1, 5, "sleep_quality_1_5"),
+            in_range("sleep_onset_latency_min", 0, MAX_MINUTES, "sleep_sol_range"),
+            in_range("wake_after_sleep_onset_min", 0, MAX_MINUTES, "sleep_waso_range"),
+            in_range("awakenings", 0, 99, "sleep_awakenings_range"),
+            models.CheckConstraint(
+                condition=Q(bedtime__lte=models.F("lights_out_at"))
+                & Q(lights_out_at__lt=models.F("final_wake_at"))
+                & Q(final_wake_at__lte=models.F("rise_at")),
+                name="sleep_times_in_order",
+            ),
+        ]
+
+    def clean(self) -> None:
+        validators.validate_sleep(
+            zone=self.patient_zone,
+            night_of=self.night_of,
+            bedtime=self.bedtime,
+            lights_out_at=self.lights_out_at,
+            final_wake_at=self.final_wake_at,
+            rise_at=self.rise_at,
+            sleep_onset_latency_min=self.sleep_onset_latency_min,
+            wake_after_sleep_onset_min=self.wake_after_sleep_onset_min,
+        )
+
+    @cached_property
+    def metrics(self) -> SleepMetrics:
+        return sleep_metrics(
+            bedtime=self.bedtime,
+            lights_out_at=self.lights_out_at,
+            final_wake_at=self.final_wake_at,
+            rise_at=self.rise_at,
+            sleep_onset_latency_min=self.sleep_onset_latency_min,
+            wake_after_sleep_onset_min=self.wake_after_sleep_onset_min,
+        )
+
+    @property
+    def time_in_bed_min(self) -> int:
+        return self.metrics.time_in_bed_min
+
+    @property
+    def total_sleep_min(self) -> int:
+        return self.metrics.total_sleep_min
+
+    @property
+    def sleep_efficiency_pct(self) -> Decimal:
+        return self.metrics.sleep_efficiency_pct
+
+
+class UseEntry(JournalEntry):
+    """One dose of one substance. Kratom leaf is counted in grams; extract and 7-OH apart."""
+
+    taken_at = models.DateTimeField()
+    substance = models.CharField(max_length=20, choices=Substance.choices)
+    amount = models.DecimalField(
+        max_digits=8, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    unit = models.CharField(max_length=16, choices=Unit.choices)
+    form = models.CharField(max_length=16, choices=Form.choices)
+    mixed_with = models.CharField(max_length=16, choices=MixedWith.choices, default=MixedWith.NONE)
+    product = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+
+    moment_field = "taken_at"
+
+    class Meta:
+        verbose_name_plural = "use entries"
+        ordering = ["-taken_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-taken_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="use_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(substance__in=Substance.values), name="use_substance_valid"
+            ),
+            models.CheckConstraint(condition=Q(form__in=Form.values), name="use_form_valid"),
+            models.CheckConstraint(
+                condition=Q(mixed_with__in=MixedWith.values), name="use_mixed_with_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=[*Reason.values, ""]), name="use_reason_valid"
+            ),
+            models.CheckConstraint(condition=unit_fits_q(), name="use_unit_fits_substance"),
+            models.CheckConstraint(
+                condition=~Q(substance=Substance.KRATOM, unit=Unit.G, amount__gt=50),
+                name="use_kratom_leaf_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~Q(substance=Substance.ALCOHOL, amount__gt=30),
+                name="use_alcohol_plausible",
+            ),
+        ]
+
+    def clean(self) -> None:
+        validators.validate_use(
+            substance=self.substance,
+            form=self.form,
+            unit=self.unit,
+            amount=self.amount,
+            taken_at=self.taken_at,
+        )
+
+    @property
+    def is_kratom_leaf(self) -> bool:
+        return validators.is_kratom_leaf(self.substance, self.form)

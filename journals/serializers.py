@@ -1,0 +1,120 @@
+"""Shapes of journal entries on the wire. Types and ranges only; the domain rules run in
+the services (``journals.services``), so the API and the pages apply the same ones."""
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from journals.choices import PainLocation
+from journals.models import NOTE_MAX, PainEntry, PegAssessment, SleepEntry, UseEntry
+
+ENTRY_META_FIELDS = ("id", "patient", "note", "created_at", "updated_at")
+READ_ONLY = ("patient", "created_at", "updated_at")
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(
+        required=False,
+        help_text="Optional on create: a client-chosen UUID makes the POST safe to repeat.",
+    )
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True)
+
+    def validate_id(self, value: Any) -> Any:
+        if self.instance is not None and value != self.instance.pk:
+            raise serializers.ValidationError("An entry's id cannot be changed.")
+        return value
+
+
+class PainEntrySerializer(EntrySerializer):
+    locations = serializers.ListField(
+        child=serializers.ChoiceField(choices=PainLocation.choices),
+        required=False,
+        max_length=len(PainLocation.values),
+    )
+
+    class Meta:
+        model = PainEntry
+        fields = (*ENTRY_META_FIELDS, "recorded_at", "intensity", "locations")
+        read_only_fields = READ_ONLY
+
+
+class PegAssessmentSerializer(EntrySerializer):
+    score = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        read_only=True,
+        help_text="Mean of the three items, one decimal (LOINC 91147-9).",
+    )
+
+    class Meta:
+        model = PegAssessment
+        fields = (
+            *ENTRY_META_FIELDS,
+            "recorded_at",
+            "pain_average",
+            "enjoyment_interference",
+            "activity_interference",
+            "score",
+        )
+        read_only_fields = READ_ONLY
+
+
+class SleepEntrySerializer(EntrySerializer):
+    time_in_bed_min = serializers.IntegerField(read_only=True)
+    total_sleep_min = serializers.IntegerField(read_only=True)
+    sleep_efficiency_pct = serializers.DecimalField(max_digits=4, decimal_places=1, read_only=True)
+
+    class Meta:
+        model = SleepEntry
+        fields = (
+            *ENTRY_META_FIELDS,
+            "night_of",
+            "bedtime",
+            "lights_out_at",
+            "sleep_onset_latency_min",
+            "awakenings",
+            "wake_after_sleep_onset_min",
+            "final_wake_at",
+            "rise_at",
+            "quality",
+            "time_in_bed_min",
+            "total_sleep_min",
+            "sleep_efficiency_pct",
+        )
+        read_only_fields = READ_ONLY
+        validators: list[Any] = []  # one night per patient is checked by the service
+
+
+class UseEntrySerializer(EntrySerializer):
+    amount = serializers.DecimalField(
+        max_digits=8, decimal_places=3, min_value=Decimal("0.001"), coerce_to_string=False
+    )
+
+    class Meta:
+        model = UseEntry
+        fields = (
+            *ENTRY_META_FIELDS,
+            "taken_at",
+            "substance",
+            "amount",
+            "unit",
+            "form",
+            "mixed_with",
+            "product",
+            "reason",
+        )
+        read_only_fields = READ_ONLY
+
+
+class DateRangeSerializer(serializers.Serializer):
+    """``?since=&until=``: local dates in the patient's zone, both inclusive."""
+
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and until < since:
+            raise serializers.ValidationError({"until": ["until must not be before since."]})
+        return attrs

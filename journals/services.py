@@ -1,0 +1,96 @@
+"""Writes to the journal. Pages, the API and imports all come through here."""
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from journals.models import JournalEntry, SleepEntry
+from patients.models import User
+
+E = TypeVar("E", bound=JournalEntry)
+
+
+class EntryIdTaken(Exception):
+    """The client-chosen id already names an entry that is not the caller's."""
+
+
+def entry_create(
+    *, patient: User, model: type[E], data: Mapping[str, Any], entry_id: uuid.UUID | None = None
+) -> tuple[E, bool]:
+    """Create an entry; with a client-chosen id, a repeat returns the stored one.
+
+    Returns ``(entry, created)``. Raises ``ValidationError`` with errors per field, or
+    ``EntryIdTaken`` when the id belongs to someone else's entry (nothing about it is told).
+    """
+    if entry_id is not None:
+        existing = _existing_with_id(patient=patient, model=model, entry_id=entry_id)
+        if existing is not None:
+            return existing, False
+    entry = model(patient=patient, **data)
+    if entry_id is not None:
+        entry.id = entry_id
+    _validate(entry)
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+    except IntegrityError:
+        if entry_id is not None:
+            existing = _existing_with_id(patient=patient, model=model, entry_id=entry_id)
+            if existing is not None:
+                return existing, False
+        _validate(entry)  # a concurrent write took the night: answer it as a field error
+        raise
+    return entry, True
+
+
+def entry_update(*, entry: E, data: Mapping[str, Any]) -> E:
+    for field, value in data.items():
+        setattr(entry, field, value)
+    _validate(entry)
+    if hasattr(entry, "metrics"):
+        entry.__dict__.pop("metrics", None)
+    try:
+        with transaction.atomic():
+            entry.save(update_fields=[*data.keys(), "updated_at"])
+    except IntegrityError:
+        _validate(entry)
+        raise
+    return entry
+
+
+def entry_delete(*, entry: JournalEntry) -> None:
+    entry.delete()
+
+
+def _existing_with_id(*, patient: User, model: type[E], entry_id: uuid.UUID) -> E | None:
+    found = model._default_manager.filter(pk=entry_id).first()
+    if found is None:
+        return None
+    if found.patient_id != patient.pk:
+        raise EntryIdTaken
+    return found
+
+
+def _validate(entry: JournalEntry) -> None:
+    """The domain rules (model ``clean``), field ranges, and one sleep diary per night.
+
+    The database's constraints check the same again; here each failure gets a clear message.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        entry.full_clean(
+            exclude=["patient", "id"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if isinstance(entry, SleepEntry) and "night_of" not in errors and entry.night_of:
+        taken = SleepEntry.objects.filter(patient_id=entry.patient_id, night_of=entry.night_of)
+        if taken.exclude(pk=entry.pk).exists():
+            errors["night_of"] = [
+                f"There is already a sleep diary for the night of {entry.night_of.isoformat()}."
+            ]
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,168 @@
+"""Endpoints about people: tokens, /me, a clinician's patients, care team and invitations."""
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from knox.models import AuthToken
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import AnyRoleAPIView, ClinicianViewSet, PatientViewSet
+from patients import services
+from patients.models import CareTeamMembership, Invitation, User
+from patients.permissions import memberships_of_patient, patients_visible_to
+from patients.serializers import (
+    CareTeamMembershipSerializer,
+    InvitationSerializer,
+    MeSerializer,
+    MeUpdateSerializer,
+    PatientSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+SIGN_IN_FAILED = "Unable to sign in with the email and password given."
+
+
+class TokenView(APIView):
+    """Exchange email and password for an API token; DELETE revokes the token in use."""
+
+    authentication_classes = APIView.authentication_classes
+    throttle_scope = "sign-in"
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return list(super().get_permissions())
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: OpenApiResponse(description=SIGN_IN_FAILED)},
+        tags=["auth"],
+        summary="Sign in and get a token",
+    )
+    def post(self, request: Request) -> Response:
+        credentials = TokenRequestSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=credentials.validated_data["email"],
+            password=credentials.validated_data["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError({"non_field_errors": [SIGN_IN_FAILED]})
+        instance, token = AuthToken.objects.create(user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+    @extend_schema(responses={204: None}, tags=["auth"], summary="Revoke the token in use")
+    def delete(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(AnyRoleAPIView):
+    """Who is signed in. A user's id here is the id every other endpoint uses for them."""
+
+    serializer_class = MeSerializer
+    queryset = User.objects.none()
+
+    def scoped_queryset(self) -> QuerySet[User]:
+        return User.objects.filter(pk=self.user.pk)
+
+    def current(self) -> User:
+        return (
+            self.get_queryset()
+            .select_related("patient_profile__clinic", "clinician_profile__clinic")
+            .get()
+        )
+
+    @extend_schema(tags=["me"], summary="Who am I")
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(self.current()).data)
+
+    @extend_schema(
+        tags=["me"], request=MeUpdateSerializer, responses=MeSerializer, summary="Update me"
+    )
+    def patch(self, request: Request) -> Response:
+        changes = MeUpdateSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        user = services.profile_update(
+            user=self.current(),
+            display_name=changes.validated_data.get("display_name"),
+            timezone_name=changes.validated_data.get("timezone"),
+        )
+        return Response(MeSerializer(user).data)
+
+
+@extend_schema(tags=["clinician"])
+class PatientsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ClinicianViewSet):
+    """A clinician's patients: on their care team, in their clinic, while consent stands."""
+
+    serializer_class = PatientSerializer
+    queryset = User.objects.none()
+
+    def scoped_queryset(self) -> QuerySet[User]:
+        return (
+            patients_visible_to(self.user)
+            .select_related("patient_profile__clinic")
+            .order_by("display_name", "email")
+        )
+
+
+@extend_schema(tags=["care team"])
+class CareTeamViewSet(mixins.ListModelMixin, PatientViewSet):
+    """A patient's care team and their consent to each member; changes apply at once."""
+
+    serializer_class = CareTeamMembershipSerializer
+    queryset = CareTeamMembership.objects.none()
+    pagination_class = None
+
+    def scoped_queryset(self) -> QuerySet[CareTeamMembership]:
+        return (
+            memberships_of_patient(self.user)
+            .select_related("clinician__clinician_profile")
+            .order_by("created_at")
+        )
+
+    @extend_schema(request=None, summary="Revoke consent for this clinician")
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        membership = services.care_team_revoke(membership=self.get_object())
+        return Response(self.get_serializer(membership).data)
+
+    @extend_schema(request=None, summary="Restore consent for this clinician")
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        membership = services.care_team_restore(membership=self.get_object())
+        return Response(self.get_serializer(membership).data)
+
+
+@extend_schema(tags=["clinician"])
+class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ClinicianViewSet):
+    """A clinician invites a patient by email to Mitra and to their care team."""
+
+    serializer_class = InvitationSerializer
+    queryset = Invitation.objects.none()
+
+    def scoped_queryset(self) -> QuerySet[Invitation]:
+        return Invitation.objects.filter(clinician=self.user).order_by("-created_at")
+
+    @extend_schema(
+        request=inline_serializer("InvitationRequest", {"email": serializers.EmailField()}),
+        responses={201: InvitationSerializer},
+        summary="Invite a patient by email",
+    )
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invitation_create(
+            clinician=self.user, email=serializer.validated_data["email"]
+        )
+        return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,210 @@
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from patients.validators import validate_timezone
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    CLINICIAN = "clinician", "Clinician"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email__iexact=username)
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.setdefault("role", Role.CLINICIAN)
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+def normalize_email(email: str) -> str:
+    """Emails are the login and are compared case-insensitively: store them lower-cased."""
+    return email.strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. The id is the one every API endpoint uses for them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254, unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices)
+    display_name = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Clinic administrators: may use the Django admin."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == Role.CLINICIAN
+
+    @property
+    def clinic(self) -> "Clinic | None":
+        profile = getattr(self, f"{self.role}_profile", None)
+        return profile.clinic if profile is not None else None
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PatientProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="patient_profile",
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA name"
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_now(self) -> datetime:
+        return timezone.now().astimezone(self.zone)
+
+
+class ClinicianProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="clinician_profile",
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clinicians")
+    title = models.CharField(max_length=120, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class CareTeamMembership(models.Model):
+    """A clinician on a patient's care team, and the patient's consent to share with them.
+
+    The clinician may see the patient only while the membership is active (not ended by the
+    clinic), consent stands (not revoked by the patient), and both belong to the same clinic.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_teams"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caseload"
+    )
+    consent_granted_at = models.DateTimeField(default=timezone.now)
+    consent_revoked_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the clinic takes the clinician off the team."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "clinician"], name="care_team_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(patient=models.F("clinician")), name="care_team_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinician", "patient"])]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} → {self.patient}"
+
+    @property
+    def consent_active(self) -> bool:
+        return self.consent_revoked_at is None
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class Invitation(models.Model):
+    """A clinician's invitation for a patient to join Mitra and their care team.
+
+    The link carries a signed token of the invitation id, so nothing secret is stored;
+    it works once (``accepted_at``) and until ``expires_at``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+
+    def __str__(self) -> str:
+        return f"Invitation {self.id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and timezone.now() < self.expires_at

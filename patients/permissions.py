@@ -1,0 +1,89 @@
+"""Who may see what. The only module that knows roles, clinics, care teams and consent.
+
+Each rule is a pair: a queryset of everything visible to a user, and a yes/no check for
+one object built on it. Views reach patients and entries only through these, so whatever
+lies outside a user's scope answers 404 and its existence does not leak.
+"""
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import F, Model, QuerySet
+from django.http import Http404
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from patients.models import CareTeamMembership, Role, User
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+M = TypeVar("M", bound=Model)
+
+
+def active_memberships() -> QuerySet[CareTeamMembership]:
+    """Memberships that give a clinician sight of a patient right now."""
+    return CareTeamMembership.objects.filter(
+        ended_at__isnull=True,
+        consent_revoked_at__isnull=True,
+        clinician__is_active=True,
+        patient__is_active=True,
+        clinician__clinician_profile__clinic=F("patient__patient_profile__clinic"),
+    )
+
+
+def patients_visible_to(user: User) -> QuerySet[User]:
+    """Patients a user may read: a patient sees only themself; a clinician, the patients on
+    whose care team they are, in their clinic, while the patient's consent stands."""
+    patients = User.objects.filter(role=Role.PATIENT, is_active=True)
+    if not user.is_authenticated or not user.is_active:
+        return patients.none()
+    if user.role == Role.PATIENT:
+        return patients.filter(pk=user.pk)
+    if user.role == Role.CLINICIAN:
+        return patients.filter(
+            pk__in=active_memberships().filter(clinician=user).values("patient_id")
+        )
+    return patients.none()
+
+
+def can_view_patient(user: User, patient: User) -> bool:
+    return patients_visible_to(user).filter(pk=patient.pk).exists()
+
+
+def get_patient_for_user(user: User, pk: str) -> User:
+    """The patient with this id if the user may see them, else 404 (never 403)."""
+    try:
+        return patients_visible_to(user).select_related("patient_profile__clinic").get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def entries_visible_to(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Journal entries a user may read, from any journal model's queryset."""
+    return queryset.filter(patient__in=patients_visible_to(user))
+
+
+def own_entries(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Entries a patient may change: their own, and nobody else's."""
+    if user.role != Role.PATIENT:
+        return queryset.none()
+    return queryset.filter(patient=user)
+
+
+def memberships_of_patient(patient: User) -> QuerySet[CareTeamMembership]:
+    """A patient's own care team, including revoked consent, so they can restore it."""
+    return CareTeamMembership.objects.filter(patient=patient, ended_at__isnull=True)
+
+
+class IsPatient(BasePermission):
+    message = "This endpoint is for patients."
+
+    def has_permission(self, request: Request, view: "APIView") -> bool:
+        return bool(request.user.is_authenticated and request.user.role == Role.PATIENT)
+
+
+class IsClinician(BasePermission):
+    message = "This endpoint is for clinicians."
+
+    def has_permission(self, request: Request, view: "APIView") -> bool:
+        return bool(request.user.is_authenticated and request.user.role == Role.CLINICIAN)

@@ -1,0 +1,84 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from patients.models import CareTeamMembership, Clinic, Invitation, Role, User
+from patients.validators import validate_timezone
+
+
+class ClinicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Clinic
+        fields = ("id", "name")
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True)
+    clinic = serializers.SerializerMethodField()
+    timezone = serializers.SerializerMethodField(help_text="IANA name; null for clinicians.")
+    display_name = serializers.CharField(read_only=True)
+
+    @extend_schema_field(ClinicSerializer(allow_null=True))
+    def get_clinic(self, user: User) -> dict[str, Any] | None:
+        clinic = user.clinic
+        return ClinicSerializer(clinic).data if clinic else None
+
+    def get_timezone(self, user: User) -> str | None:
+        return user.patient_profile.timezone if user.is_patient else None
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    timezone = serializers.CharField(
+        max_length=64, required=False, validators=[validate_timezone], help_text="Patients only."
+    )
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    timezone = serializers.CharField(source="patient_profile.timezone")
+    date_of_birth = serializers.DateField(source="patient_profile.date_of_birth")
+    clinic = ClinicSerializer(source="patient_profile.clinic")
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "display_name", "timezone", "date_of_birth", "clinic")
+        read_only_fields = fields
+
+
+class ClinicianSummarySerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="clinician_profile.title")
+
+    class Meta:
+        model = User
+        fields = ("id", "display_name", "email", "title")
+        read_only_fields = fields
+
+
+class CareTeamMembershipSerializer(serializers.ModelSerializer):
+    clinician = ClinicianSummarySerializer(read_only=True)
+    consent_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = CareTeamMembership
+        fields = ("id", "clinician", "consent_active", "consent_granted_at", "consent_revoked_at")
+        read_only_fields = fields
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ("id", "email", "created_at", "expires_at", "sent_at", "accepted_at")
+        read_only_fields = ("id", "created_at", "expires_at", "sent_at", "accepted_at")
