@@ -20,6 +20,8 @@ run: install
 test: install
 	scripts/services.sh
 	$(BIN)/pytest
+	@echo "Celery integration tests again, on RabbitMQ:"
+	TEST_CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest -m celery_worker
 
 lint: install
 	$(BIN)/ruff check .

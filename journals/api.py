@@ -27,6 +27,7 @@ from journals.serializers import (
     SleepEntrySerializer,
     UseEntrySerializer,
 )
+from patients.audit import audit_reads
 from patients.models import User
 from patients.permissions import entries_visible_to, get_patient_for_user, own_entries
 
@@ -118,8 +119,15 @@ class PatientEntryViewSet(
     model: type[JournalEntry]
 
     def journal_patient(self) -> User:
+        """The patient in the URL, if in scope (else 404); the read is audited once."""
         if not hasattr(self, "_journal_patient"):
             self._journal_patient = get_patient_for_user(self.user, self.kwargs["patient_pk"])
+            audit_reads(
+                request=self.request,
+                actor=self.user,
+                patients=[self._journal_patient],
+                object_type=self.model._meta.model_name or "",
+            )
         return self._journal_patient
 
     def scoped_queryset(self) -> QuerySet[Any]:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from patients.models import (
+    AuditEvent,
     CareTeamMembership,
     Clinic,
     ClinicianProfile,
@@ -58,3 +59,21 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "clinician", "clinic", "created_at", "expires_at", "accepted_at")
     raw_id_fields = ("clinician", "accepted_by")
     readonly_fields = ("sent_at", "accepted_at", "accepted_by")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is never edited."""
+
+    list_display = ("at", "actor", "action", "object_type", "patient", "ip_address")
+    list_filter = ("action", "object_type")
+    raw_id_fields = ("actor", "patient")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

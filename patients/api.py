@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from config.api import AnyRoleAPIView, ClinicianViewSet, PatientViewSet
 from patients import services
+from patients.audit import audit_reads
 from patients.models import CareTeamMembership, Invitation, User
 from patients.permissions import memberships_of_patient, patients_visible_to
 from patients.serializers import (
@@ -114,6 +115,16 @@ class PatientsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Clinicia
             .select_related("patient_profile__clinic")
             .order_by("display_name", "email")
         )
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
+        audit_reads(request=request, actor=self.user, patients=page, object_type="patient")
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        patient = self.get_object()
+        audit_reads(request=request, actor=self.user, patients=[patient], object_type="patient")
+        return Response(self.get_serializer(patient).data)
 
 
 @extend_schema(tags=["care team"])

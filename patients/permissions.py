@@ -7,6 +7,7 @@ lies outside a user's scope answers 404 and its existence does not leak.
 
 from typing import TYPE_CHECKING, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Model, QuerySet
 from django.http import Http404
 from rest_framework.permissions import BasePermission
@@ -54,7 +55,7 @@ def get_patient_for_user(user: User, pk: str) -> User:
     """The patient with this id if the user may see them, else 404 (never 403)."""
     try:
         return patients_visible_to(user).select_related("patient_profile__clinic").get(pk=pk)
-    except (User.DoesNotExist, ValueError, TypeError) as exc:
+    except (User.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

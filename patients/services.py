@@ -118,11 +118,13 @@ def invitation_create(*, clinician: User, email: str) -> Invitation:
     """Record an invitation and send its email after the transaction commits."""
     from patients.tasks import invitation_send_task
 
+    now = timezone.now()
     invitation = Invitation.objects.create(
         email=normalize_email(email),
         clinician=clinician,
         clinic=clinician.clinician_profile.clinic,
-        expires_at=timezone.now() + settings.INVITATION_TTL,
+        created_at=now,
+        expires_at=now + settings.INVITATION_TTL,
     )
     invitation_send_task.delay_on_commit(str(invitation.id))  # type: ignore[attr-defined]
     return invitation

@@ -28,9 +28,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 timezone_name=form.cleaned_data["timezone"],
             )
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
+            for field, errors in exc.update_error_dict({}).items():
+                form.add_error(field if field in form.fields else None, errors)
         else:
             return render(request, "patients/invitation_done.html", {"invitation": invitation})
     return render(

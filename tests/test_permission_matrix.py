@@ -1,0 +1,281 @@
+"""Every endpoint and page against every role (CONVENTIONS.md, "Permissions").
+
+The matrix is checked against the URL configuration: an endpoint or method added later
+without a row here fails ``test_every_route_has_a_row``.
+
+Outcomes: a status code, or ``SEES`` / ``BLIND`` for a 200 list that does / does not
+contain alice's object. Outside one's scope is 404; the wrong role is 403; no one is 401.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from patients import services
+from patients.models import Invitation, User
+from tests.conftest import client_for
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    PainEntryFactory,
+    PegAssessmentFactory,
+    SleepEntryFactory,
+    UseEntryFactory,
+)
+
+ROLES = ("anonymous", "alice", "erin", "bob", "carol", "dave", "bob_after_revoke")
+SEES, BLIND = "sees", "blind"
+
+# Shorthands for the common rows.
+PATIENT_ONLY_LIST = dict(
+    anonymous=401, alice=SEES, erin=BLIND, bob=403, carol=403, dave=403, bob_after_revoke=403
+)
+PATIENT_OWN_OBJECT = dict(
+    anonymous=401, alice=200, erin=404, bob=403, carol=403, dave=403, bob_after_revoke=403
+)
+CLINICIAN_ON_ALICE = dict(
+    anonymous=401, alice=403, erin=403, bob=200, carol=404, dave=404, bob_after_revoke=404
+)
+CLINICIAN_LIST = dict(
+    anonymous=401, alice=403, erin=403, bob=SEES, carol=BLIND, dave=BLIND, bob_after_revoke=BLIND
+)
+EVERYONE_SIGNED_IN = dict(
+    anonymous=401, alice=200, erin=200, bob=200, carol=200, dave=200, bob_after_revoke=200
+)
+PUBLIC = dict.fromkeys(ROLES, 200)
+
+
+@dataclass
+class World:
+    """What each row needs: alice's objects, by kind."""
+
+    alice: User
+    objects: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str
+    expect: dict[str, int | str]
+    kwargs: Callable[[World], dict[str, str]] = lambda world: {}
+    body: Callable[[World], dict[str, Any]] = lambda world: {}
+    item: Callable[[World], str] | None = None  # the id a SEES list must contain
+
+
+ENTRY_KINDS = {
+    "pain-entries": (
+        PainEntryFactory,
+        lambda: {"recorded_at": "2026-03-01T20:00:00Z", "intensity": 4},
+    ),
+    "peg-assessments": (
+        PegAssessmentFactory,
+        lambda: {
+            "recorded_at": "2026-03-01T20:00:00Z",
+            "pain_average": 5,
+            "enjoyment_interference": 4,
+            "activity_interference": 3,
+        },
+    ),
+    "sleep-entries": (
+        SleepEntryFactory,
+        lambda: {
+            "night_of": "2026-02-20",
+            "bedtime": "2026-02-20T22:30:00+01:00",
+            "lights_out_at": "2026-02-20T22:45:00+01:00",
+            "sleep_onset_latency_min": 15,
+            "awakenings": 1,
+            "wake_after_sleep_onset_min": 10,
+            "final_wake_at": "2026-02-21T06:30:00+01:00",
+            "rise_at": "2026-02-21T06:45:00+01:00",
+            "quality": 4,
+        },
+    ),
+    "use-entries": (
+        UseEntryFactory,
+        lambda: {
+            "taken_at": "2026-03-01T20:00:00Z",
+            "substance": "kratom",
+            "amount": "2.0",
+            "unit": "g",
+            "form": "powder",
+        },
+    ),
+}
+
+
+def _entry_rows(kind: str, new_body: Callable[[], dict[str, Any]]) -> list[Row]:
+    entry = lambda world: {"pk": str(world.objects[kind].pk)}  # noqa: E731
+    of_alice = lambda world: {"patient_pk": str(world.alice.pk)}  # noqa: E731
+    entry_of_alice = lambda world: {**of_alice(world), **entry(world)}  # noqa: E731
+    item = lambda world: str(world.objects[kind].pk)  # noqa: E731
+    return [
+        Row(f"{kind}-list", "get", PATIENT_ONLY_LIST, item=item),
+        Row(
+            f"{kind}-list",
+            "post",
+            dict(
+                anonymous=401,
+                alice=201,
+                erin=201,
+                bob=403,
+                carol=403,
+                dave=403,
+                bob_after_revoke=403,
+            ),
+            body=lambda world: new_body(),
+        ),
+        Row(f"{kind}-detail", "get", PATIENT_OWN_OBJECT, kwargs=entry),
+        Row(
+            f"{kind}-detail",
+            "patch",
+            PATIENT_OWN_OBJECT,
+            kwargs=entry,
+            body=lambda w: {"note": "x"},
+        ),
+        Row(
+            f"{kind}-detail",
+            "delete",
+            {**PATIENT_OWN_OBJECT, "alice": 204},
+            kwargs=entry,
+        ),
+        Row(f"patient-{kind}-list", "get", CLINICIAN_ON_ALICE, kwargs=of_alice),
+        Row(f"patient-{kind}-detail", "get", CLINICIAN_ON_ALICE, kwargs=entry_of_alice),
+    ]
+
+
+def _membership(world: World) -> dict[str, str]:
+    return {"pk": str(world.objects["membership"].pk)}
+
+
+ROWS: list[Row] = [
+    Row(
+        "auth-token",
+        "post",
+        PUBLIC,
+        body=lambda world: {"email": "alice@example.org", "password": PASSWORD},
+    ),
+    Row("auth-token", "delete", {**EVERYONE_SIGNED_IN, **dict.fromkeys(ROLES[1:], 204)}),
+    Row("me", "get", EVERYONE_SIGNED_IN),
+    Row("me", "patch", EVERYONE_SIGNED_IN, body=lambda world: {"display_name": "New name"}),
+    Row("schema", "get", PUBLIC),
+    Row("docs", "get", PUBLIC),
+    Row("patient-list", "get", CLINICIAN_LIST, item=lambda world: str(world.alice.pk)),
+    Row(
+        "patient-detail",
+        "get",
+        CLINICIAN_ON_ALICE,
+        kwargs=lambda world: {"pk": str(world.alice.pk)},
+    ),
+    Row("care-team-list", "get", PATIENT_ONLY_LIST, item=lambda w: str(w.objects["membership"].pk)),
+    Row("care-team-revoke", "post", PATIENT_OWN_OBJECT, kwargs=_membership),
+    Row("care-team-restore", "post", PATIENT_OWN_OBJECT, kwargs=_membership),
+    Row(
+        "invitation-list",
+        "get",
+        dict(
+            anonymous=401,
+            alice=403,
+            erin=403,
+            bob=SEES,
+            carol=BLIND,
+            dave=BLIND,
+            bob_after_revoke=SEES,
+        ),
+        item=lambda world: str(world.objects["invitation"].pk),
+    ),
+    Row(
+        "invitation-list",
+        "post",
+        dict(
+            anonymous=401, alice=403, erin=403, bob=201, carol=201, dave=201, bob_after_revoke=201
+        ),
+        body=lambda world: {"email": "newcomer@example.org"},
+    ),
+    Row(
+        "invitation-accept",
+        "get",
+        PUBLIC,
+        kwargs=lambda world: {"token": services.invitation_token(world.objects["invitation"])},
+    ),
+    *[row for kind, (_, body) in ENTRY_KINDS.items() for row in _entry_rows(kind, body)],
+]
+
+
+def _routes(patterns: list[Any], in_admin: bool = False) -> Iterator[tuple[str, str]]:
+    """(url name, http method) for every route outside Django's own admin."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            yield from _routes(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            callback = pattern.callback
+            actions = getattr(callback, "actions", None)
+            view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+            if actions:
+                methods = set(actions) - {"options", "head"}
+            elif view_class is not None:
+                methods = {m for m in view_class.http_method_names if hasattr(view_class, m)}
+                methods -= {"options", "head"}
+            else:
+                methods = {"get", "post"}  # plain function views: a page and its form
+            for method in methods:
+                yield pattern.name or "", method
+
+
+def test_every_route_has_a_row() -> None:
+    routes = set(_routes(get_resolver().url_patterns))
+    # invitation-accept's POST is the form submit: tested in tests/patients/test_invitations.py
+    rows = {(row.name, row.method) for row in ROWS} | {("invitation-accept", "post")}
+    assert routes - rows == set(), "routes without a row in the permission matrix"
+    assert rows - routes == set(), "rows for routes that no longer exist"
+
+
+@pytest.fixture
+def world(alice, erin, bob, carol, dave, alice_team, erin_team) -> World:
+    world = World(alice=alice)
+    for kind, (factory, _) in ENTRY_KINDS.items():
+        world.objects[kind] = factory(patient=alice)
+        factory(patient=erin)
+    world.objects["membership"] = alice_team
+    # A stale membership across clinics (say alice moved clinic): it must grant nothing.
+    MembershipFactory(patient=alice, clinician=dave)
+    world.objects["invitation"] = Invitation.objects.create(
+        email="invitee@example.org",
+        clinician=bob,
+        clinic=bob.clinician_profile.clinic,
+        expires_at=alice.date_joined.replace(year=alice.date_joined.year + 1),
+    )
+    return world
+
+
+def _caller(role: str, world: World, request: pytest.FixtureRequest) -> User | None:
+    if role == "anonymous":
+        return None
+    if role == "bob_after_revoke":
+        services.care_team_revoke(membership=world.objects["membership"])
+        return request.getfixturevalue("bob")
+    return request.getfixturevalue(role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"{row.method}-{row.name}")
+def test_matrix(row: Row, role: str, world: World, request: pytest.FixtureRequest) -> None:
+    user = _caller(role, world, request)
+    client = client_for(user)
+    url = reverse(row.name, kwargs=row.kwargs(world))
+    response = getattr(client, row.method)(url, row.body(world), format="json")
+    expected = row.expect[role]
+    if expected in (SEES, BLIND):
+        assert response.status_code == 200, response.content
+        assert row.item is not None
+        payload = response.json()
+        results = payload["results"] if isinstance(payload, dict) else payload
+        ids = {item["id"] for item in results}
+        assert (row.item(world) in ids) is (expected == SEES)
+    else:
+        assert response.status_code == expected, response.content
