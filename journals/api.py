@@ -159,7 +159,6 @@ def entry_viewsets(
             responses={
                 201: serializer,
                 200: OpenApiResponse(serializer, description="A repeat of a create (same id)."),
-                400: OpenApiResponse(description="Errors per field; nothing was stored."),
                 409: OpenApiResponse(description="The id is in use by another entry."),
             },
         ),
