@@ -85,7 +85,8 @@ def patient_create(
 
 
 def care_team_add(*, patient: User, clinician: User) -> CareTeamMembership:
-    """Put a clinician on a patient's care team with consent granted now (idempotent)."""
+    """Put a clinician on a patient's care team (idempotent). Consent is granted when the
+    membership is made; only the patient can restore consent they withdrew."""
     if patient.role != Role.PATIENT or clinician.role != Role.CLINICIAN:
         raise ValidationError("A care team joins a patient and a clinician.")
     if patient.patient_profile.clinic_id != clinician.clinician_profile.clinic_id:
@@ -93,9 +94,10 @@ def care_team_add(*, patient: User, clinician: User) -> CareTeamMembership:
     membership, created = CareTeamMembership.objects.get_or_create(
         patient=patient, clinician=clinician
     )
-    if not created and (membership.ended_at or membership.consent_revoked_at):
+    if not created and membership.ended_at is not None:
+        # Back on the team; a consent the patient withdrew stays withdrawn.
         membership.ended_at = None
-        care_team_restore(membership=membership)
+        membership.save(update_fields=["ended_at"])
     return membership
 
 
@@ -110,7 +112,7 @@ def care_team_revoke(*, membership: CareTeamMembership) -> CareTeamMembership:
 def care_team_restore(*, membership: CareTeamMembership) -> CareTeamMembership:
     membership.consent_revoked_at = None
     membership.consent_granted_at = timezone.now()
-    membership.save(update_fields=["consent_revoked_at", "consent_granted_at", "ended_at"])
+    membership.save(update_fields=["consent_revoked_at", "consent_granted_at"])
     return membership
 
 
@@ -223,7 +225,9 @@ def _existing_patient_joins(*, invitation: Invitation, user: User, password: str
         raise ValidationError(
             "This invitation cannot be used with your account. Please contact your clinic."
         )
-    care_team_add(patient=user, clinician=invitation.clinician)
+    membership = care_team_add(patient=user, clinician=invitation.clinician)
+    if not membership.consent_active:
+        care_team_restore(membership=membership)  # accepting the invitation is consent
     return user
 
 

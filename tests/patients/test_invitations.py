@@ -140,3 +140,25 @@ def test_a_patient_of_another_clinic_cannot_use_the_invitation(invitation, hills
 
     assert b"cannot be used with your account" in response.content
     assert not CareTeamMembership.objects.exists()
+
+
+def test_accepting_a_new_invitation_restores_consent_the_patient_had_withdrawn(
+    invitation, riverside, bob
+):
+    sam = PatientFactory(email="sam@example.org", clinic=riverside)
+    membership = services.care_team_add(patient=sam, clinician=bob)
+    services.care_team_revoke(membership=membership)
+
+    _accept(invitation, password=PASSWORD, password_confirm=PASSWORD)
+
+    membership.refresh_from_db()
+    assert membership.consent_active
+
+
+def test_adding_a_clinician_again_does_not_override_withdrawn_consent(alice, bob, alice_team):
+    services.care_team_revoke(membership=alice_team)
+
+    services.care_team_add(patient=alice, clinician=bob)
+
+    alice_team.refresh_from_db()
+    assert not alice_team.consent_active
