@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint migrations-check clean
+.PHONY: install run smoke test lint migrations-check clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,13 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# Migrate, load the demo data, serve 127.0.0.1:8000 (or $PORT) with a Celery worker; Ctrl-C stops.
 run: install
 	$(BIN)/python scripts/run.py
+
+# Start `make run` on a throwaway SQLite database, sign in through the API, Ctrl-C it.
+smoke: install
+	$(BIN)/python scripts/smoke_run.py
 
 test: install
 	scripts/services.sh

@@ -1,0 +1,253 @@
+"""Smoke test for `make run` (scripts/run.py): start it on a clean SQLite database, sign in
+through the API, check the Celery worker, then Ctrl-C it and check that all it started is gone.
+
+Other settings in the environment pass through (so `CELERY_BROKER_URL=redis://… make smoke`
+tries the worker on Redis); DJANGO_SETTINGS_MODULE is dropped so the local settings apply.
+"""
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 120.0  # seconds from launch until the API and the worker are up
+STOP_TIMEOUT = 30.0  # seconds from SIGINT until every process is gone
+LOGIN_LINE = re.compile(r"^[ \t]+(\S+)[ \t]+(\S+@\S+)[ \t]+(\S+)[ \t]*$", re.MULTILINE)
+WORKER_READY = re.compile(r"celery@\S+ ready\.")
+
+
+class SmokeFailure(Exception):
+    pass
+
+
+def read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def call(
+    port: int, method: str, path: str, body: dict[str, str] | None = None, token: str = ""
+) -> tuple[int, Any]:
+    """One HTTP request to the server; the status and the decoded JSON body (or None)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(raw)
+    except ValueError:
+        return response.status, None
+
+
+def processes() -> dict[int, tuple[int, int, str]]:
+    """Every live process as pid -> (parent pid, process group, command line); zombies left out."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:  # it ended while we looked
+            continue
+        # The command name in parentheses may hold spaces; the fields after it do not.
+        state, ppid, pgid = stat[stat.rindex(")") + 2 :].split()[:3]
+        if state != "Z":
+            found[int(entry.name)] = (int(ppid), int(pgid), command)
+    return found
+
+
+def process_tree(root: int) -> dict[int, tuple[int, int, str]]:
+    """The root process and all its descendants."""
+    everything = processes()
+    tree = {pid: info for pid, info in everything.items() if pid == root}
+    while True:
+        children = {
+            pid: info for pid, info in everything.items() if info[0] in tree and pid not in tree
+        }
+        if not children:
+            return tree
+        tree.update(children)
+
+
+def wait_for(
+    what: str, ready: Callable[[], bool], deadline: float, run: subprocess.Popen[bytes]
+) -> None:
+    while not ready():
+        if run.poll() is not None:
+            raise SmokeFailure(f"scripts/run.py exited ({run.returncode}) while waiting for {what}")
+        if time.monotonic() > deadline:
+            raise SmokeFailure(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def schema_answers(port: int) -> bool:
+    try:
+        return call(port, "GET", "/api/v1/schema/")[0] == 200
+    except OSError:
+        return False
+
+
+def pick_login(output: str) -> tuple[str, str]:
+    """A demo (email, password) from run.py's output; a patient if there is one."""
+    summary = output.partition("Mitra is running at")[2]
+    logins = LOGIN_LINE.findall(summary)
+    if not logins:
+        raise SmokeFailure("no demo login in the output of scripts/run.py (is seed_demo there?)")
+    _role, email, password = next((login for login in logins if login[0] == "patient"), logins[0])
+    return email, password
+
+
+def check_serving(port: int, output: str) -> str:
+    """Sign in with a demo login and use the token; return the email used."""
+    email, password = pick_login(output)
+    status, body = call(port, "POST", "/api/v1/auth/token/", {"email": email, "password": password})
+    if status != 200 or not isinstance(body, dict) or not body.get("token"):
+        raise SmokeFailure(f"POST /api/v1/auth/token/ as {email} answered {status}: {body}")
+    status, body = call(port, "GET", "/api/v1/me/", token=body["token"])
+    if status != 200 or not isinstance(body, dict) or body.get("email") != email:
+        raise SmokeFailure(f"GET /api/v1/me/ with the token answered {status}: {body}")
+    for path in ("/api/v1/docs/", "/admin/login/"):
+        status = call(port, "GET", path)[0]
+        if status != 200:
+            raise SmokeFailure(f"GET {path} answered {status}")
+    return email
+
+
+def check_worker(run: subprocess.Popen[bytes]) -> None:
+    workers = [
+        pid
+        for pid, (_, _, command) in process_tree(run.pid).items()
+        if "celery" in command and " worker" in command
+    ]
+    if not workers:
+        raise SmokeFailure("no Celery worker process is running under scripts/run.py")
+
+
+def stop_and_check(run: subprocess.Popen[bytes]) -> float:
+    """Ctrl-C the run and check that it and everything it started end; return how long it took."""
+    tree = process_tree(run.pid)
+    groups = {pgid for _, pgid, _ in tree.values()}
+    started = time.monotonic()
+    run.send_signal(signal.SIGINT)
+    try:
+        code = run.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SmokeFailure(f"scripts/run.py still runs {STOP_TIMEOUT:.0f}s after SIGINT") from None
+    if code != 0:
+        raise SmokeFailure(f"scripts/run.py exited {code} after SIGINT, not 0")
+    deadline = started + STOP_TIMEOUT
+    while True:
+        left = {
+            pid: command
+            for pid, (_, pgid, command) in processes().items()
+            if pid in tree or pgid in groups
+        }
+        if not left:
+            return time.monotonic() - started
+        if time.monotonic() > deadline:
+            kill_groups(groups)
+            raise SmokeFailure(f"processes left after SIGINT: {left}")
+        time.sleep(0.2)
+
+
+def kill_groups(groups: set[int]) -> None:
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def clean_up(run: subprocess.Popen[bytes]) -> None:
+    """After a failure: let run.py stop its children, then kill whatever is left."""
+    groups = {run.pid, *(pgid for _, pgid, _ in process_tree(run.pid).values())}
+    if run.poll() is None:
+        run.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            run.wait(timeout=STOP_TIMEOUT)
+    kill_groups(groups)
+
+
+def main() -> int:
+    # SIGTERM (a CI timeout, say) ends us through SystemExit, so the clean-up below still runs.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    tmp = Path(tempfile.mkdtemp(prefix="mitra-smoke-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
+        "EMAIL_FILE_PATH": str(tmp / "mail"),
+        "VAR_DIR": str(tmp / "var"),
+        "PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    log = tmp / "run.log"
+    started = time.monotonic()
+    with log.open("wb") as out:
+        run = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(ROOT / "scripts" / "run.py")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as in a terminal
+        )
+    try:
+        deadline = started + START_TIMEOUT
+        wait_for("GET /api/v1/schema/ to answer 200", lambda: schema_answers(port), deadline, run)
+        wait_for(
+            "the summary of scripts/run.py",
+            lambda: "Mitra is running" in read(log),
+            deadline,
+            run,
+        )
+        if not WORKER_READY.search(read(log)):
+            raise SmokeFailure("the Celery worker never said it was ready")
+        up = time.monotonic() - started
+        email = check_serving(port, read(log))
+        check_worker(run)
+        took_to_stop = stop_and_check(run)
+    except SmokeFailure as failure:
+        clean_up(run)
+        tail = read(log).splitlines()[-40:]
+        print("\n".join(["--- last lines of scripts/run.py ---", *tail, "---"]), file=sys.stderr)
+        print(f"smoke: FAILED: {failure} (files kept in {tmp})", file=sys.stderr)
+        return 1
+    except BaseException:  # Ctrl-C on the smoke test itself, say: leave nothing behind
+        clean_up(run)
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"smoke: OK in {time.monotonic() - started:.1f}s: up in {up:.1f}s on port {port}, "
+        f"signed in as {email}, used the token, worker ready, "
+        f"all processes gone {took_to_stop:.1f}s after SIGINT"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
