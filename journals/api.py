@@ -53,7 +53,8 @@ class DateRangeListMixin:
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if getattr(self, "action", None) != "list":
             return queryset
-        dates = DateRangeSerializer(data=self.request.query_params)  # type: ignore[attr-defined]
+        params = self.request.query_params  # type: ignore[attr-defined]
+        dates = DateRangeSerializer(data={k: v for k, v in params.items() if v})
         dates.is_valid(raise_exception=True)
         return selectors.entries_in_local_dates(
             queryset,

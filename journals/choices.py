@@ -85,8 +85,13 @@ _MEDICINE_UNITS = frozenset({Unit.MG, Unit.TABLET})
 # (substance, form or None for "any other form") -> units allowed. The one source of the
 # unit rule: the validator and the database check constraint are both built from it.
 UNIT_RULES: dict[tuple[str, str | None], frozenset[str]] = {
-    **{(Substance.KRATOM, form): frozenset({Unit.G}) for form in KRATOM_LEAF_FORMS},
-    **{(Substance.KRATOM, form): frozenset({Unit.MG}) for form in KRATOM_CONCENTRATE_FORMS},
+    # Tuples, not the frozensets above: the constraint built from this must come out in the
+    # same order on every run, or makemigrations sees a change.
+    **{
+        (Substance.KRATOM, form): frozenset({Unit.G})
+        for form in (Form.POWDER, Form.CAPSULE, Form.TEA)
+    },
+    **{(Substance.KRATOM, form): frozenset({Unit.MG}) for form in (Form.EXTRACT, Form.SEVEN_OH)},
     (Substance.KRATOM, None): frozenset({Unit.G, Unit.MG}),
     (Substance.ALCOHOL, None): frozenset({Unit.STANDARD_DRINK}),
     (Substance.BENZODIAZEPINE, None): _MEDICINE_UNITS,

@@ -5,11 +5,13 @@
 - efficiency   SE  = 100 × TST / TIB, one decimal, half up, never above 100
 
 Durations are taken from the exact times and rounded half up to whole minutes at the end,
-so a diary given to the second agrees with one given to the minute.
+so a diary given to the second agrees with one given to the minute. They are real elapsed
+time: Python subtracts two datetimes that share a tzinfo on the wall clock, which across a
+DST change is an hour off, so every time is taken to UTC first.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 ONE_DECIMAL = Decimal("0.1")
@@ -26,6 +28,10 @@ def half_up(value: Decimal, step: Decimal = Decimal(1)) -> Decimal:
     return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
+def elapsed_seconds(start: datetime, end: datetime) -> Decimal:
+    return Decimal((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds())
+
+
 def sleep_metrics(
     *,
     bedtime: datetime,
@@ -35,8 +41,8 @@ def sleep_metrics(
     sleep_onset_latency_min: int,
     wake_after_sleep_onset_min: int,
 ) -> SleepMetrics:
-    tib_s = Decimal((rise_at - bedtime).total_seconds())
-    asleep_window_s = Decimal((final_wake_at - lights_out_at).total_seconds())
+    tib_s = elapsed_seconds(bedtime, rise_at)
+    asleep_window_s = elapsed_seconds(lights_out_at, final_wake_at)
     tst_s = max(
         Decimal(0),
         asleep_window_s - 60 * (sleep_onset_latency_min + wake_after_sleep_onset_min),

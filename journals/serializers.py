@@ -1,9 +1,12 @@
 """Shapes of journal entries on the wire. Types and ranges only; the domain rules run in
 the services (``journals.services``), so the API and the pages apply the same ones."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from journals.choices import PainLocation
@@ -13,7 +16,25 @@ ENTRY_META_FIELDS = ("id", "patient", "note", "created_at", "updated_at")
 READ_ONLY = ("patient", "created_at", "updated_at")
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """A journal time must carry its UTC offset: a naive one (or a bare date) is refused
+    rather than silently read as UTC, which would shift it by the patient's offset."""
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, e.g. 2026-03-01T21:30:00+01:00.",
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
 class EntrySerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: AwareDateTimeField,
+    }
     id = serializers.UUIDField(
         required=False,
         help_text="Optional on create: a client-chosen UUID makes the POST safe to repeat.",

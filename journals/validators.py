@@ -1,7 +1,7 @@
 """The journal's domain rules. Model ``clean()`` calls these; forms and the API reach them
 through the services, so there is one copy of each rule."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -84,6 +84,11 @@ def validate_sleep(
     errors.raise_if_any()
     if bedtime is None or lights_out_at is None or final_wake_at is None or rise_at is None:
         return  # the missing field is reported as required by the field's own check
+    # Compare and subtract in UTC: datetimes sharing a tzinfo are compared and subtracted on
+    # the wall clock, which is an hour off across a DST change.
+    bedtime, lights_out_at, final_wake_at, rise_at = (
+        t.astimezone(UTC) for t in (bedtime, lights_out_at, final_wake_at, rise_at)
+    )
 
     if lights_out_at < bedtime:
         errors.add("lights_out_at", "Lights out cannot be before getting into bed.")

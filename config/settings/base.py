@@ -145,6 +145,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "config.rest.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Scores, percentages and amounts are JSON numbers, not strings.
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
