@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ def free_port() -> int:
 
 
 def call(
-    port: int, method: str, path: str, body: dict[str, str] | None = None, token: str = ""
+    port: int, method: str, path: str, body: dict[str, Any] | None = None, token: str = ""
 ) -> tuple[int, Any]:
     """One HTTP request to the server; the status and the decoded JSON body (or None)."""
     headers = {"Content-Type": "application/json"}
@@ -112,25 +113,42 @@ def schema_answers(port: int) -> bool:
         return False
 
 
-def pick_login(output: str) -> tuple[str, str]:
-    """A demo (email, password) from run.py's output; a patient if there is one."""
+def demo_logins(output: str) -> list[tuple[str, str, str]]:
+    """Demo (role, email, password) lines from run.py's summary."""
     summary = output.partition("Mitra is running at")[2]
-    logins = LOGIN_LINE.findall(summary)
+    logins: list[tuple[str, str, str]] = LOGIN_LINE.findall(summary)
     if not logins:
         raise SmokeFailure("no demo login in the output of scripts/run.py (is seed_demo there?)")
-    _role, email, password = next((login for login in logins if login[0] == "patient"), logins[0])
-    return email, password
+    return logins
 
 
-def check_serving(port: int, output: str) -> str:
-    """Sign in with a demo login and use the token; return the email used."""
-    email, password = pick_login(output)
+def sign_in(port: int, logins: list[tuple[str, str, str]], role: str) -> tuple[str, str]:
+    """The first demo login of a role, signed in: (email, token)."""
+    email, password = next((e, p) for r, e, p in logins if r == role)
     status, body = call(port, "POST", "/api/v1/auth/token/", {"email": email, "password": password})
     if status != 200 or not isinstance(body, dict) or not body.get("token"):
         raise SmokeFailure(f"POST /api/v1/auth/token/ as {email} answered {status}: {body}")
-    status, body = call(port, "GET", "/api/v1/me/", token=body["token"])
-    if status != 200 or not isinstance(body, dict) or body.get("email") != email:
-        raise SmokeFailure(f"GET /api/v1/me/ with the token answered {status}: {body}")
+    return email, body["token"]
+
+
+def check_serving(port: int, output: str) -> str:
+    """A demo patient signs in and writes an entry; their clinician reads it back."""
+    logins = demo_logins(output)
+    email, patient_token = sign_in(port, logins, "patient")
+    status, me = call(port, "GET", "/api/v1/me/", token=patient_token)
+    if status != 200 or not isinstance(me, dict) or me.get("email") != email:
+        raise SmokeFailure(f"GET /api/v1/me/ with the token answered {status}: {me}")
+    now = datetime.now(UTC).isoformat()
+    status, entry = call(
+        port, "POST", "/api/v1/pain-entries/", {"recorded_at": now, "intensity": 4}, patient_token
+    )
+    if status != 201:
+        raise SmokeFailure(f"POST /api/v1/pain-entries/ as {email} answered {status}: {entry}")
+    _, clinician_token = sign_in(port, logins, "clinician")
+    path = f"/api/v1/patients/{me['id']}/pain-entries/"
+    status, page = call(port, "GET", path, token=clinician_token)
+    if status != 200 or page["results"][0]["id"] != entry["id"]:
+        raise SmokeFailure(f"GET {path} as the clinician answered {status}: {page}")
     for path in ("/api/v1/docs/", "/admin/login/"):
         status = call(port, "GET", path)[0]
         if status != 200:
@@ -243,7 +261,7 @@ def main() -> int:
     shutil.rmtree(tmp, ignore_errors=True)
     print(
         f"smoke: OK in {time.monotonic() - started:.1f}s: up in {up:.1f}s on port {port}, "
-        f"signed in as {email}, used the token, worker ready, "
+        f"{email} wrote a pain entry that their clinician read back, worker ready, "
         f"all processes gone {took_to_stop:.1f}s after SIGINT"
     )
     return 0
