@@ -12,17 +12,20 @@ ERROR = OpenApiResponse(
     description="The reason, in `detail`.",
 )
 VALIDATION_ERROR = OpenApiResponse(
-    inline_serializer(
-        "ValidationError",
-        {
-            "field_name": serializers.ListField(
-                child=serializers.CharField(),
-                help_text="Messages for one field, keyed by its name; `non_field_errors` for "
-                "the entry as a whole.",
-            )
+    {
+        "type": "object",
+        "description": "Messages keyed by field name (`non_field_errors` for the whole "
+        "entry; for a list field, keyed by item index), or `detail` when the body does "
+        "not parse.",
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "object", "additionalProperties": {"type": "array"}},
+                {"type": "string"},
+            ]
         },
-    ),
-    description="Invalid input: messages per field. Nothing was stored.",
+    },
+    description="Invalid input. Nothing was stored.",
 )
 
 
@@ -52,6 +55,9 @@ class MitraAutoSchema(AutoSchema):
             errors[401] = ERROR
         if getattr(self.view, "role_permission", IsAuthenticated) is not IsAuthenticated:
             errors[403] = ERROR
-        if "{" in self.path:
+        paginated = getattr(self.view, "action", None) == "list" and bool(
+            getattr(self.view, "pagination_class", None)
+        )
+        if "{" in self.path or paginated:  # a list's page past the end is 404 too
             errors[404] = ERROR
         return errors

@@ -30,3 +30,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("invite/<str:token>/", patients_views.invitation_accept, name="invitation-accept"),
 ]
+
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

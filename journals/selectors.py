@@ -1,6 +1,6 @@
 """Reads of the journal, scoped by the permissions module before they get here."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -34,10 +34,19 @@ def entries_in_local_dates(
         if until:
             queryset = queryset.filter(night_of__lte=until)
         return queryset
-    if since:
-        queryset = queryset.filter(**{f"{field}__gte": local_midnight(since, zone)})
-    if until:
-        queryset = queryset.filter(
-            **{f"{field}__lt": local_midnight(until + timedelta(days=1), zone)}
-        )
+    start = _utc_start_of(since, zone) if since else None
+    end = _utc_start_of(until + timedelta(days=1), zone) if until and until < date.max else None
+    if start:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end:
+        queryset = queryset.filter(**{f"{field}__lt": end})
     return queryset
+
+
+def _utc_start_of(day: date, zone: ZoneInfo) -> datetime | None:
+    """The UTC instant a local day starts, or None for a day at the edge of the calendar
+    that no datetime can hold in UTC (no bound is needed there)."""
+    try:
+        return local_midnight(day, zone).astimezone(UTC)
+    except OverflowError:
+        return None

@@ -49,7 +49,7 @@ class MeUpdateSerializer(serializers.Serializer):
 
 class PatientSerializer(serializers.ModelSerializer):
     timezone = serializers.CharField(source="patient_profile.timezone")
-    date_of_birth = serializers.DateField(source="patient_profile.date_of_birth")
+    date_of_birth = serializers.DateField(source="patient_profile.date_of_birth", allow_null=True)
     clinic = ClinicSerializer(source="patient_profile.clinic")
 
     class Meta:

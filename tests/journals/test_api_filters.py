@@ -170,3 +170,11 @@ def test_an_empty_date_parameter_means_no_bound(alice, kind):
     entry = make_entry(kind, alice, date(2026, 3, 1), 20, 0)
 
     assert listed(alice, kind, since="", until="") == {str(entry.id)}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("since", "until"), [("0001-01-01", "9999-12-31"), ("", "9999-12-31")])
+def test_dates_at_the_edge_of_the_calendar_mean_no_bound(erin, kind, since, until):
+    entry = make_entry(kind, erin, date(2026, 3, 1), 20, 0)
+
+    assert listed(erin, kind, since=since, until=until) == {str(entry.id)}

@@ -228,3 +228,10 @@ def test_a_patient_reading_their_own_record_is_not_an_access_event(alice):
     client_for(alice).get("/api/v1/pain-entries/")
 
     assert not AuditEvent.objects.exists()
+
+
+def test_an_unroutable_api_path_answers_json_404(bob):
+    response = client_for(bob).get("/api/v1/patients/not!a!uuid/pain-entries/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
