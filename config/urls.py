@@ -5,7 +5,6 @@ from rest_framework.routers import SimpleRouter
 
 from journals.api import ENTRY_ROUTES
 from patients import api as patients_api
-from patients import views as patients_views
 
 router = SimpleRouter()
 router.register("patients", patients_api.PatientsViewSet, basename="patient")
@@ -28,7 +27,8 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("invite/<str:token>/", patients_views.invitation_accept, name="invitation-accept"),
+    path("", include("patients.urls")),
+    path("", include("journals.urls")),
 ]
 
 handler404 = "config.errors.page_not_found"

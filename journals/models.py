@@ -1,4 +1,5 @@
 import uuid
+from datetime import time
 from decimal import Decimal
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -247,3 +248,27 @@ class UseEntry(JournalEntry):
     @property
     def is_kratom_leaf(self) -> bool:
         return validators.is_kratom_leaf(self.substance, self.form)
+
+
+class ReminderSettings(models.Model):
+    """When a patient wants to be reminded, in local times of their own zone."""
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="reminder_settings",
+    )
+    evening_enabled = models.BooleanField(default=True)
+    evening_time = models.TimeField(default=time(21, 0))
+    morning_enabled = models.BooleanField(default=True)
+    morning_time = models.TimeField(default=time(8, 0))
+    quiet_start = models.TimeField(default=time(23, 0))
+    quiet_end = models.TimeField(default=time(7, 0))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "reminder settings"
+
+    def __str__(self) -> str:
+        return f"Reminders of {self.patient_id}"

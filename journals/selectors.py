@@ -11,6 +11,13 @@ from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, 
 E = TypeVar("E", bound=JournalEntry)
 
 JOURNAL_MODELS: tuple[type[JournalEntry], ...] = (PainEntry, PegAssessment, SleepEntry, UseEntry)
+# The short names pages use for each kind of entry (``/history/sleep/<id>/edit/``).
+ENTRY_KINDS: dict[str, type[JournalEntry]] = {
+    "pain": PainEntry,
+    "peg": PegAssessment,
+    "sleep": SleepEntry,
+    "use": UseEntry,
+}
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

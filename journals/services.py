@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from journals.models import JournalEntry, SleepEntry
+from journals.models import JournalEntry, ReminderSettings, SleepEntry
 from patients.models import User
 
 E = TypeVar("E", bound=JournalEntry)
@@ -94,3 +94,18 @@ def _validate(entry: JournalEntry) -> None:
             ]
     if errors:
         raise ValidationError(errors)
+
+
+def reminder_settings_get(*, patient: User) -> ReminderSettings:
+    """A patient's reminder settings; the defaults until they change them."""
+    found, _ = ReminderSettings.objects.get_or_create(patient=patient)
+    return found
+
+
+def reminder_settings_update(*, patient: User, data: Mapping[str, Any]) -> ReminderSettings:
+    reminders = reminder_settings_get(patient=patient)
+    for field, value in data.items():
+        setattr(reminders, field, value)
+    reminders.full_clean(exclude=["patient"])
+    reminders.save(update_fields=[*data.keys(), "updated_at"])
+    return reminders

@@ -1,6 +1,31 @@
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from patients.validators import validate_timezone
+
+
+class SignInForm(AuthenticationForm):
+    """Sign in with email and password; one message whatever was wrong."""
+
+    error_messages = {
+        "invalid_login": "That email and password do not match an account. Please try again.",
+        "inactive": "That email and password do not match an account. Please try again.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email"
+        self.fields["username"].widget.attrs.update(autocomplete="email", inputmode="email")
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form already answers the same whether or not the email is known."""
+
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class InvitationAcceptForm(forms.Form):
@@ -14,13 +39,30 @@ class InvitationAcceptForm(forms.Form):
         validators=[validate_timezone],
         help_text="For example Europe/Berlin or America/Chicago.",
     )
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        help_text="At least 12 characters.",
+    )
     password_confirm = forms.CharField(
-        label="Password again", widget=forms.PasswordInput, strip=False
+        label="Password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
     )
 
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password_confirm"):
             self.add_error("password_confirm", "The two passwords differ.")
         return data
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label="Display name", max_length=120, required=False)
+    timezone = forms.CharField(
+        label="Time zone",
+        max_length=64,
+        validators=[validate_timezone],
+        help_text="An IANA name such as Europe/Berlin. Your days and reminders follow it.",
+    )

@@ -5,11 +5,16 @@ one object built on it. Views reach patients and entries only through these, so 
 lies outside a user's scope answers 404 and its existence does not leak.
 """
 
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import F, Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -19,6 +24,13 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 M = TypeVar("M", bound=Model)
+ViewFunc = Callable[..., HttpResponse]
+
+
+class SignedInRequest(HttpRequest):
+    """The request a ``patient_required`` or ``clinician_required`` view receives."""
+
+    user: User
 
 
 def active_memberships() -> QuerySet[CareTeamMembership]:
@@ -71,9 +83,51 @@ def own_entries(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
     return queryset.filter(patient=user)
 
 
+def get_own_entry(user: User, model: type[M], pk: object) -> M:
+    """One of the patient's own entries, else 404 (someone else's entry does not exist)."""
+    entry = own_entries(user, model._default_manager.all()).filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    return entry
+
+
 def memberships_of_patient(patient: User) -> QuerySet[CareTeamMembership]:
     """A patient's own care team, including revoked consent, so they can restore it."""
     return CareTeamMembership.objects.filter(patient=patient, ended_at__isnull=True)
+
+
+def home_url_for(user: User) -> str:
+    """Where a signed-in person belongs: a patient's Today, a clinician's patient list."""
+    return reverse("today") if user.role == Role.PATIENT else reverse("clinician-home")
+
+
+def patient_required(view: ViewFunc) -> ViewFunc:
+    """A patient page: anonymous people sign in first; anyone else goes to their own side
+    (a clinician who opens a patient URL gets the clinician side, never a patient's page)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.role != Role.PATIENT:
+            return redirect(home_url_for(request.user))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def clinician_required(view: ViewFunc) -> ViewFunc:
+    """A clinician page: the mirror of ``patient_required``."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.role != Role.CLINICIAN:
+            return redirect(home_url_for(request.user))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 class IsPatient(BasePermission):

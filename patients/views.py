@@ -1,11 +1,39 @@
+"""Pages about people: home, invitation, settings and care team, the clinician's list."""
+
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST, require_safe
 
+from journals.forms import ReminderSettingsForm
+from journals.services import reminder_settings_get, reminder_settings_update
 from patients import services
-from patients.forms import InvitationAcceptForm
+from patients.audit import audit_reads
+from patients.forms import InvitationAcceptForm, ProfileForm
+from patients.permissions import (
+    SignedInRequest,
+    clinician_required,
+    home_url_for,
+    memberships_of_patient,
+    patient_required,
+    patients_visible_to,
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("signin")
+    return redirect(home_url_for(request.user))
+
+
+def add_service_errors(form: Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the form fields it names."""
+    for field, errors in exc.update_error_dict({}).items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @never_cache
@@ -28,10 +56,91 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 timezone_name=form.cleaned_data["timezone"],
             )
         except ValidationError as exc:
-            for field, errors in exc.update_error_dict({}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             return render(request, "patients/invitation_done.html", {"invitation": invitation})
     return render(
         request, "patients/invitation_accept.html", {"form": form, "invitation": invitation}
     )
+
+
+@patient_required
+def settings_page(request: SignedInRequest) -> HttpResponse:
+    """Display name, time zone and reminder times; both forms save together or not at all."""
+    patient = request.user
+    reminders = reminder_settings_get(patient=patient)
+    profile_form = ProfileForm(
+        request.POST or None,
+        prefix="profile",
+        initial={
+            "display_name": patient.display_name,
+            "timezone": patient.patient_profile.timezone,
+        },
+    )
+    reminder_form = ReminderSettingsForm(
+        request.POST or None, prefix="reminders", instance=reminders
+    )
+    if request.method == "POST" and profile_form.is_valid() and reminder_form.is_valid():
+        try:
+            services.profile_update(
+                user=patient,
+                display_name=profile_form.cleaned_data["display_name"],
+                timezone_name=profile_form.cleaned_data["timezone"],
+            )
+            reminder_settings_update(
+                patient=patient,
+                data={f: reminder_form.cleaned_data[f] for f in reminder_form.Meta.fields},
+            )
+        except ValidationError as exc:
+            add_service_errors(profile_form, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("settings")
+    return render(
+        request,
+        "patients/settings.html",
+        {"profile_form": profile_form, "reminder_form": reminder_form, "nav": "settings"},
+    )
+
+
+@require_safe
+@patient_required
+def care_team_page(request: SignedInRequest) -> HttpResponse:
+    memberships = (
+        memberships_of_patient(request.user)
+        .select_related("clinician__clinician_profile")
+        .order_by("created_at")
+    )
+    return render(
+        request, "patients/care_team.html", {"memberships": memberships, "nav": "settings"}
+    )
+
+
+@require_POST
+@patient_required
+def care_team_change(request: SignedInRequest, membership_id: str, change: str) -> HttpResponse:
+    """Revoke or restore consent for one clinician; takes effect at once."""
+    membership = memberships_of_patient(request.user).filter(pk=membership_id).first()
+    if membership is None or change not in ("revoke", "restore"):
+        raise Http404
+    name = membership.clinician.display_name or "This clinician"
+    if change == "revoke":
+        services.care_team_revoke(membership=membership)
+        messages.success(request, f"{name} can no longer see your journal.")
+    else:
+        services.care_team_restore(membership=membership)
+        messages.success(request, f"{name} can see your journal again.")
+    return redirect("care-team")
+
+
+@require_safe
+@clinician_required
+def clinician_home(request: SignedInRequest) -> HttpResponse:
+    """The clinician's patients (the review dashboard is built on this page later)."""
+    patients = list(
+        patients_visible_to(request.user)
+        .select_related("patient_profile")
+        .order_by("display_name", "email")
+    )
+    audit_reads(request=request, actor=request.user, patients=patients, object_type="patient")
+    return render(request, "patients/clinician_home.html", {"patients": patients, "nav": "clinic"})

@@ -70,5 +70,6 @@ def client_for(user: User | None) -> APIClient:
     """An API client signed in as ``user`` (anonymous when None)."""
     client = APIClient()
     if user is not None:
-        client.force_authenticate(user)
+        client.force_authenticate(user)  # the API
+        client.force_login(user)  # pages
     return client

@@ -28,6 +28,8 @@ from tests.factories import (
 
 ROLES = ("anonymous", "alice", "erin", "bob", "carol", "dave", "bob_after_revoke")
 SEES, BLIND = "sees", "blind"
+# Pages answer people outside their side with a redirect: to sign in, or to their own home.
+TO_SIGNIN, TO_TODAY, TO_CLINIC, TO_HOME = "to:signin", "to:today", "to:clinician-home", "to:home"
 
 # Shorthands for the common rows.
 PATIENT_ONLY_LIST = dict(
@@ -46,6 +48,27 @@ EVERYONE_SIGNED_IN = dict(
     anonymous=401, alice=200, erin=200, bob=200, carol=200, dave=200, bob_after_revoke=200
 )
 PUBLIC = dict.fromkeys(ROLES, 200)
+NOT_ALLOWED = dict.fromkeys(ROLES, 405)
+PATIENT_PAGE = dict(
+    anonymous=TO_SIGNIN,
+    alice=200,
+    erin=200,
+    bob=TO_CLINIC,
+    carol=TO_CLINIC,
+    dave=TO_CLINIC,
+    bob_after_revoke=TO_CLINIC,
+)
+PATIENT_PAGE_ON_ALICE = {**PATIENT_PAGE, "erin": 404}
+CLINICIAN_PAGE_LIST = dict(
+    anonymous=TO_SIGNIN,
+    alice=TO_TODAY,
+    erin=TO_TODAY,
+    bob=SEES,
+    carol=BLIND,
+    dave=BLIND,
+    bob_after_revoke=BLIND,
+)
+SIGNED_IN_GO_HOME = {**dict.fromkeys(ROLES, TO_HOME), "anonymous": 200}
 
 
 @dataclass
@@ -151,6 +174,18 @@ def _membership(world: World) -> dict[str, str]:
     return {"pk": str(world.objects["membership"].pk)}
 
 
+PAGE_KIND_TO_API = {
+    "pain": "pain-entries",
+    "peg": "peg-assessments",
+    "sleep": "sleep-entries",
+    "use": "use-entries",
+}
+
+
+def _page_entry(kind: str) -> Callable[[World], dict[str, str]]:
+    return lambda world: {"kind": kind, "entry_id": str(world.objects[PAGE_KIND_TO_API[kind]].pk)}
+
+
 ROWS: list[Row] = [
     Row(
         "auth-token",
@@ -202,6 +237,103 @@ ROWS: list[Row] = [
         kwargs=lambda world: {"token": services.invitation_token(world.objects["invitation"])},
     ),
     *[row for kind, (_, body) in ENTRY_KINDS.items() for row in _entry_rows(kind, body)],
+    # Pages
+    Row(
+        "home",
+        "get",
+        dict(
+            anonymous=TO_SIGNIN,
+            alice=TO_TODAY,
+            erin=TO_TODAY,
+            bob=TO_CLINIC,
+            carol=TO_CLINIC,
+            dave=TO_CLINIC,
+            bob_after_revoke=TO_CLINIC,
+        ),
+    ),
+    Row("home", "post", NOT_ALLOWED),
+    Row("signin", "get", SIGNED_IN_GO_HOME),
+    Row("signin", "post", SIGNED_IN_GO_HOME),
+    # Django's form views take PUT as POST.
+    Row("signin", "put", SIGNED_IN_GO_HOME),
+    Row("password_reset", "put", PUBLIC),
+    Row("signout", "post", dict.fromkeys(ROLES, TO_SIGNIN)),
+    Row("password_reset", "get", PUBLIC),
+    Row("password_reset", "post", PUBLIC),
+    Row("password_reset_done", "get", PUBLIC),
+    Row(
+        "password_reset_confirm",
+        "get",
+        PUBLIC,
+        kwargs=lambda world: {"uidb64": "MQ", "token": "not-a-token"},
+    ),
+    Row(
+        "password_reset_confirm",
+        "post",
+        PUBLIC,
+        kwargs=lambda world: {"uidb64": "MQ", "token": "not-a-token"},
+    ),
+    Row(
+        "password_reset_confirm",
+        "put",
+        PUBLIC,
+        kwargs=lambda world: {"uidb64": "MQ", "token": "not-a-token"},
+    ),
+    Row("password_reset_complete", "get", PUBLIC),
+    Row("settings", "get", PATIENT_PAGE),
+    Row("settings", "post", PATIENT_PAGE),
+    Row(
+        "care-team",
+        "get",
+        {**PATIENT_PAGE, "alice": SEES, "erin": BLIND},
+        item=lambda world: str(world.objects["membership"].pk),
+    ),
+    Row("care-team", "post", NOT_ALLOWED),
+    Row(
+        "care-team-change",
+        "post",
+        {**PATIENT_PAGE_ON_ALICE, "alice": "to:care-team"},
+        kwargs=lambda world: {
+            "membership_id": str(world.objects["membership"].pk),
+            "change": "revoke",
+        },
+    ),
+    Row(
+        "care-team-change",
+        "get",
+        NOT_ALLOWED,
+        kwargs=lambda world: {
+            "membership_id": str(world.objects["membership"].pk),
+            "change": "revoke",
+        },
+    ),
+    Row(
+        "clinician-home",
+        "get",
+        CLINICIAN_PAGE_LIST,
+        item=lambda world: world.alice.email,
+    ),
+    Row("clinician-home", "post", NOT_ALLOWED),
+    Row("today", "get", PATIENT_PAGE),
+    Row("today", "post", NOT_ALLOWED),
+    Row("checkin-evening", "get", PATIENT_PAGE),
+    Row("checkin-evening", "post", PATIENT_PAGE),
+    Row("checkin-morning", "get", PATIENT_PAGE),
+    Row("checkin-morning", "post", PATIENT_PAGE),
+    Row("history", "get", PATIENT_PAGE),
+    Row("history", "post", NOT_ALLOWED),
+    Row("trends", "get", PATIENT_PAGE),
+    Row("trends", "post", NOT_ALLOWED),
+    *[
+        Row(name, method, expect, kwargs=_page_entry(kind))
+        for kind in ("pain", "peg", "sleep", "use")
+        for name, method, expect in (
+            ("entry-edit", "get", PATIENT_PAGE_ON_ALICE),
+            ("entry-edit", "post", PATIENT_PAGE_ON_ALICE),
+            ("entry-delete", "get", PATIENT_PAGE_ON_ALICE),
+            ("entry-delete", "post", {**PATIENT_PAGE_ON_ALICE, "alice": "to:history"}),
+        )
+    ],
 ]
 
 
@@ -268,14 +400,26 @@ def test_matrix(row: Row, role: str, world: World, request: pytest.FixtureReques
     user = _caller(role, world, request)
     client = client_for(user)
     url = reverse(row.name, kwargs=row.kwargs(world))
-    response = getattr(client, row.method)(url, row.body(world), format="json")
+    if url.startswith("/api/"):
+        response = getattr(client, row.method)(url, row.body(world), format="json")
+    else:
+        response = getattr(client, row.method)(url, row.body(world))
     expected = row.expect[role]
     if expected in (SEES, BLIND):
         assert response.status_code == 200, response.content
         assert row.item is not None
-        payload = response.json()
-        results = payload["results"] if isinstance(payload, dict) else payload
-        ids = {item["id"] for item in results}
-        assert (row.item(world) in ids) is (expected == SEES)
+        assert (row.item(world) in _shown(response)) is (expected == SEES)
+    elif isinstance(expected, str) and expected.startswith("to:"):
+        assert response.status_code == 302, response.content
+        assert response["Location"].split("?")[0] == reverse(expected.removeprefix("to:"))
     else:
         assert response.status_code == expected, response.content
+
+
+def _shown(response: Any) -> set[str] | str:
+    """The ids a JSON list shows, or a page's text."""
+    if response["Content-Type"].startswith("text/html"):
+        return response.content.decode()
+    payload = response.json()
+    results = payload["results"] if isinstance(payload, dict) else payload
+    return {item["id"] for item in results}
