@@ -1,13 +1,13 @@
 from django.urls import path
 
-from journals import views
+from journals.views import history, today, trends
 
 urlpatterns = [
-    path("today/", views.today, name="today"),
-    path("checkin/evening/", views.evening_checkin, name="checkin-evening"),
-    path("checkin/morning/", views.morning_diary, name="checkin-morning"),
-    path("history/", views.history, name="history"),
-    path("history/<str:kind>/<uuid:entry_id>/edit/", views.entry_edit, name="entry-edit"),
-    path("history/<str:kind>/<uuid:entry_id>/delete/", views.entry_delete, name="entry-delete"),
-    path("trends/", views.trends, name="trends"),
+    path("today/", today.today, name="today"),
+    path("checkin/evening/", today.evening_checkin, name="checkin-evening"),
+    path("checkin/morning/", today.morning_diary, name="checkin-morning"),
+    path("history/", history.history, name="history"),
+    path("history/<str:kind>/<uuid:entry_id>/edit/", history.entry_edit, name="entry-edit"),
+    path("history/<str:kind>/<uuid:entry_id>/delete/", history.entry_delete, name="entry-delete"),
+    path("trends/", trends.trends, name="trends"),
 ]

@@ -1,4 +1,4 @@
-"""The patient's journal pages: Today, the two check-ins, History and Trends."""
+"""History: entries by day, newest first; edit and delete."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -9,22 +9,6 @@ from journals import services
 from journals.models import JournalEntry
 from journals.selectors import ENTRY_KINDS
 from patients.permissions import SignedInRequest, get_own_entry, patient_required
-
-
-@require_safe
-@patient_required
-def today(request: SignedInRequest) -> HttpResponse:
-    return render(request, "journals/today.html", {"nav": "today"})
-
-
-@patient_required
-def evening_checkin(request: SignedInRequest) -> HttpResponse:
-    return render(request, "journals/today.html", {"nav": "today"})
-
-
-@patient_required
-def morning_diary(request: SignedInRequest) -> HttpResponse:
-    return render(request, "journals/today.html", {"nav": "today"})
 
 
 @require_safe
@@ -58,9 +42,3 @@ def entry_delete(request: SignedInRequest, kind: str, entry_id: str) -> HttpResp
         "journals/entry_delete.html",
         {"entry": entry, "entry_label": entry._meta.verbose_name, "nav": "history"},
     )
-
-
-@require_safe
-@patient_required
-def trends(request: SignedInRequest) -> HttpResponse:
-    return render(request, "journals/today.html", {"nav": "trends"})
