@@ -61,14 +61,23 @@ def erin_team(erin: User, bob: User) -> CareTeamMembership:
     return MembershipFactory(patient=erin, clinician=bob)
 
 
+class Client(APIClient):
+    """Speaks JSON to the API and posts forms to pages, as a browser does."""
+
+    def post(self, path, data=None, format=None, *args, **kwargs):
+        if format is None and not path.startswith("/api/"):
+            format = "multipart"
+        return super().post(path, data, format, *args, **kwargs)
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
 
 
 def client_for(user: User | None) -> APIClient:
-    """An API client signed in as ``user`` (anonymous when None)."""
-    client = APIClient()
+    """A client signed in as ``user`` (anonymous when None): JSON to the API, forms to pages."""
+    client = Client()
     if user is not None:
         client.force_authenticate(user)  # the API
         client.force_login(user)  # pages
