@@ -101,33 +101,26 @@ def home_url_for(user: User) -> str:
     return reverse("today") if user.role == Role.PATIENT else reverse("clinician-home")
 
 
-def patient_required(view: ViewFunc) -> ViewFunc:
-    """A patient page: anonymous people sign in first; anyone else goes to their own side
-    (a clinician who opens a patient URL gets the clinician side, never a patient's page)."""
+def _role_required(role: str) -> Callable[[ViewFunc], ViewFunc]:
+    """A page for one role: anonymous people sign in first; anyone else goes to their own
+    side (a clinician who opens a patient URL gets the clinician side, never a patient's)."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.role != Role.PATIENT:
-            return redirect(home_url_for(request.user))
-        return view(request, *args, **kwargs)
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.user.role != role:
+                return redirect(home_url_for(request.user))
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
-def clinician_required(view: ViewFunc) -> ViewFunc:
-    """A clinician page: the mirror of ``patient_required``."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if request.user.role != Role.CLINICIAN:
-            return redirect(home_url_for(request.user))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+patient_required = _role_required(Role.PATIENT)
+clinician_required = _role_required(Role.CLINICIAN)
 
 
 class IsPatient(BasePermission):
