@@ -51,6 +51,8 @@ class MitraAutoSchema(AutoSchema):
         )
         if takes_input or filters_dates:
             errors[400] = VALIDATION_ERROR
+        if takes_input:
+            errors[415] = ERROR  # a body in a media type the API does not read
         if not any(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors[401] = ERROR
         if getattr(self.view, "role_permission", IsAuthenticated) is not IsAuthenticated:
