@@ -2,13 +2,25 @@
 ranges; the domain rules run in ``journals.services`` for pages and API alike, and
 ``apply_service_errors`` puts their messages next to the fields they name."""
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from journals.choices import PainLocation
-from journals.models import PainEntry, PegAssessment, ReminderSettings, SleepEntry, UseEntry
+from journals.checkin import SLEEP_TIME_FIELDS, sleep_moment, use_form_for
+from journals.choices import Form as UseForm
+from journals.choices import PainLocation, Substance, Unit, allowed_units
+from journals.models import (
+    JournalEntry,
+    PainEntry,
+    PegAssessment,
+    ReminderSettings,
+    SleepEntry,
+    UseEntry,
+)
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -208,3 +220,234 @@ class ReminderSettingsForm(forms.ModelForm):
             "quiet_start": TimeInput(),
             "quiet_end": TimeInput(),
         }
+
+
+# Daily check-ins -----------------------------------------------------------------------------
+# Each part of a check-in is a form of its own with a prefix, so repeated fields never clash;
+# ``journals.services.entries_create`` saves the parts together, all or nothing.
+
+CHOICES_ATTRS = {"class": "choices"}
+NUMBER_ATTRS = {"inputmode": "numeric", "min": "0"}
+OTHER_SUBSTANCES = (
+    Substance.ALCOHOL,
+    Substance.BENZODIAZEPINE,
+    Substance.OPIOID,
+    Substance.GABAPENTINOID,
+    Substance.OTHER_SEDATIVE,
+    Substance.CANNABIS,
+    Substance.OTHER,
+)
+
+
+class OptionalPart(EntryForm):
+    """A part of a check-in saved only when the patient fills it in: until one of
+    ``filled_by`` is given, none of its fields is required and ``is_filled_in`` is False."""
+
+    filled_by: tuple[str, ...] = ()
+    use_required_attribute = False  # optional until filled in: not announced as required
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        if self.is_bound and not self.is_filled_in():
+            for field in self.fields.values():
+                field.required = False
+
+    def is_filled_in(self) -> bool:
+        return self.is_bound and any(self._raw(name) for name in self.filled_by)
+
+    def _raw(self, name: str) -> Any:
+        widget = self.fields[name].widget
+        return widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+
+
+class PainCheckinForm(PainEntryForm):
+    """Pain right now; the time is the moment the check-in is saved."""
+
+    class Meta(PainEntryForm.Meta):
+        fields = ["intensity", "locations", "note"]
+        labels = {**PainEntryForm.Meta.labels, "note": "Anything else about your pain? (optional)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["intensity"].help_text = ""  # the label says it already
+        self.fields["intensity"].widget.attrs.update(CHOICES_ATTRS)
+        self.fields["locations"].widget.attrs.update(CHOICES_ATTRS)
+        self.fields["locations"].label = "Where is the pain? (optional)"
+
+
+class PegCheckinForm(OptionalPart, PegAssessmentForm):
+    """The weekly PEG: all three answers, or none (asked again the next evening)."""
+
+    filled_by = ("pain_average", "enjoyment_interference", "activity_interference")
+
+    class Meta(PegAssessmentForm.Meta):
+        fields = ["pain_average", "enjoyment_interference", "activity_interference"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.filled_by:
+            self.fields[name].help_text = ""  # the label says it already
+            self.fields[name].widget.attrs.update(CHOICES_ATTRS)
+            self.fields[name].error_messages["required"] = (
+                "Answer this one too, or leave all three for another evening."
+            )
+
+
+class KratomCheckinForm(OptionalPart, UseEntryForm):
+    """Tonight's kratom, saved when "I took kratom" is ticked."""
+
+    took = forms.BooleanField(required=False, label="I took kratom")
+    filled_by = ("took",)
+    field_order = ["took", "amount", "unit", "form", "mixed_with", "reason", "taken_at"]
+
+    class Meta(UseEntryForm.Meta):
+        fields = ["taken_at", "amount", "unit", "form", "mixed_with", "reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].error_messages["required"] = "Give the amount you took."
+        cast(forms.ChoiceField, self.fields["form"]).choices = UseForm.choices
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [
+            (Unit.G, "grams (powder, capsules, tea)"),
+            (Unit.MG, "milligrams (extract, 7-OH)"),
+        ]
+
+    def entry_data(self) -> dict[str, Any]:
+        return {**super().entry_data(), "substance": Substance.KRATOM}
+
+
+class OtherUseCheckinForm(OptionalPart, UseEntryForm):
+    """One row of "Anything else today?": alcohol or a sedative, saved once it is chosen.
+
+    The unit may stay empty when the substance has only one (alcohol: standard drinks).
+    """
+
+    filled_by = ("substance", "amount")
+
+    class Meta(UseEntryForm.Meta):
+        fields = ["substance", "amount", "unit", "taken_at"]
+        labels = {**UseEntryForm.Meta.labels, "substance": "What"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        substance = cast(forms.ChoiceField, self.fields["substance"])
+        substance.choices = [("", "—"), *((s.value, s.label) for s in OTHER_SUBSTANCES)]
+        substance.error_messages["required"] = "Choose what you took, or clear the amount."
+        self.fields["amount"].error_messages["required"] = "Give the amount you took."
+        unit = cast(forms.ChoiceField, self.fields["unit"])
+        unit.choices = [("", "—"), *Unit.choices]
+        unit.required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        substance = data.get("substance")
+        if substance and not data.get("unit") and not self.has_error("unit"):
+            units = allowed_units(substance, "")
+            if len(units) == 1:
+                data["unit"] = next(iter(units))
+            else:
+                self.add_error("unit", "Choose a unit.")
+        return data
+
+    def entry_data(self) -> dict[str, Any]:
+        data = super().entry_data()
+        return {**data, "form": use_form_for(substance=data["substance"], unit=data["unit"])}
+
+
+class EveningCheckinForms:
+    """The evening check-in: pain, the weekly PEG when due, tonight's kratom, and up to two
+    rows of alcohol or sedatives. Each part is a form with its own prefix."""
+
+    OTHER_ROWS = 2
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None,
+        *,
+        peg_due: bool,
+        kratom_initial: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        self.pain = PainCheckinForm(data, prefix="pain")
+        self.peg = PegCheckinForm(data, prefix="peg") if peg_due else None
+        self.kratom = KratomCheckinForm(
+            data, prefix="kratom", initial={**kratom_initial, "taken_at": now}
+        )
+        self.others = [
+            OtherUseCheckinForm(data, prefix=f"other{row}", initial={"taken_at": now})
+            for row in range(1, self.OTHER_ROWS + 1)
+        ]
+
+    @property
+    def by_prefix(self) -> dict[str, EntryForm]:
+        parts: list[EntryForm] = [self.pain, self.kratom, *self.others]
+        if self.peg is not None:
+            parts.append(self.peg)
+        return {form.prefix or "": form for form in parts}
+
+    def is_valid(self) -> bool:
+        checked = [form.is_valid() for form in self.by_prefix.values()]  # each shows its errors
+        return all(checked)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(form.errors for form in self.by_prefix.values())
+
+    def parts(self, *, now: datetime) -> dict[str, tuple[type[JournalEntry], dict[str, Any]]]:
+        """What to save, by prefix: pain now, and each optional part the patient filled in."""
+        parts: dict[str, tuple[type[JournalEntry], dict[str, Any]]] = {
+            "pain": (PainEntry, {**self.pain.entry_data(), "recorded_at": now})
+        }
+        if self.peg is not None and self.peg.is_filled_in():
+            parts["peg"] = (PegAssessment, {**self.peg.entry_data(), "recorded_at": now})
+        for form in [self.kratom, *self.others]:
+            if form.is_filled_in():
+                parts[form.prefix or ""] = (UseEntry, form.entry_data())
+        return parts
+
+    def apply_service_errors(self, errors: Mapping[str, ValidationError]) -> None:
+        for prefix, exc in errors.items():
+            self.by_prefix[prefix].apply_service_errors(exc)
+
+
+class SleepDiaryForm(SleepEntryForm):
+    """The morning diary with clock times, placed on the night by ``journals.checkin``."""
+
+    bedtime = forms.TimeField(
+        label=SleepEntryForm.Meta.labels["bedtime"],
+        widget=TimeInput(),
+        help_text="A time before noon counts as after midnight.",
+    )
+    lights_out_at = forms.TimeField(
+        label=SleepEntryForm.Meta.labels["lights_out_at"], widget=TimeInput()
+    )
+    final_wake_at = forms.TimeField(
+        label=SleepEntryForm.Meta.labels["final_wake_at"], widget=TimeInput()
+    )
+    rise_at = forms.TimeField(label=SleepEntryForm.Meta.labels["rise_at"], widget=TimeInput())
+
+    class Meta(SleepEntryForm.Meta):
+        labels = {
+            **SleepEntryForm.Meta.labels,
+            "note": "Anything unusual? (optional: illness, noise, pain that woke you)",
+        }
+
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["night_of"].help_text = "Yesterday, unless you are filling in an earlier night."
+        for name in ("sleep_onset_latency_min", "awakenings", "wake_after_sleep_onset_min"):
+            self.fields[name].widget.attrs.update(NUMBER_ATTRS)
+        self.fields["quality"].help_text = ""  # each choice says it already
+        self.fields["quality"].widget.attrs.update(CHOICES_ATTRS)
+
+    def entry_data(self) -> dict[str, Any]:
+        data = super().entry_data()
+        for name in SLEEP_TIME_FIELDS:
+            data[name] = sleep_moment(
+                night_of=data["night_of"], field=name, clock=data[name], zone=self.zone
+            )
+        return data

@@ -1,10 +1,13 @@
 """Reads of the journal, scoped by the permissions module before they get here."""
 
+import uuid
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Expression, F, QuerySet, Value
+from django.db.models.functions import TruncDate
 
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
 
@@ -57,3 +60,52 @@ def _utc_start_of(day: date, zone: ZoneInfo) -> datetime | None:
         return local_midnight(day, zone).astimezone(UTC)
     except OverflowError:
         return None
+
+
+def history_index(
+    querysets: Mapping[str, QuerySet[JournalEntry]],
+    *,
+    zone: ZoneInfo,
+    since: date | None,
+    until: date | None,
+) -> QuerySet[JournalEntry, dict[str, Any]]:
+    """One row per entry, newest first: ``kind``, ``id``, local ``day`` and ``moment``.
+
+    ``querysets`` maps each kind wanted (keys of ``ENTRY_KINDS``) to its scoped queryset.
+    The kinds are read as one ``UNION ALL``, so counting it and reading one page of it are
+    one query each however long the journal. A sleep diary sits on its ``night_of``, the
+    evening its night began, as in ``entries_in_local_dates``; its moment is the bedtime.
+    """
+    parts = []
+    for kind, queryset in querysets.items():
+        model = queryset.model
+        day: Expression | F
+        if model is SleepEntry:
+            day, moment = F("night_of"), F("bedtime")
+        else:
+            day, moment = TruncDate(model.moment_field, tzinfo=zone), F(model.moment_field)
+        part = entries_in_local_dates(queryset, zone=zone, since=since, until=until)
+        parts.append(
+            part.order_by()
+            .annotate(kind=Value(kind, output_field=CharField()), day=day, moment=moment)
+            .values("id", "kind", "day", "moment")
+        )
+    if not parts:
+        raise ValueError("history_index needs at least one kind of entry")
+    first, *others = parts
+    combined = first.union(*others, all=True) if others else first
+    return combined.order_by("-day", "-moment", "kind", "-id")
+
+
+def history_entries(
+    querysets: Mapping[str, QuerySet[JournalEntry]], rows: Iterable[Mapping[str, Any]]
+) -> dict[tuple[str, uuid.UUID], JournalEntry]:
+    """The entries that rows of ``history_index`` name, by (kind, id): a query per kind."""
+    wanted: dict[str, list[uuid.UUID]] = {}
+    for row in rows:
+        wanted.setdefault(row["kind"], []).append(row["id"])
+    found: dict[tuple[str, uuid.UUID], JournalEntry] = {}
+    for kind, ids in wanted.items():
+        for entry in querysets[kind].filter(pk__in=ids):
+            found[kind, entry.pk] = entry
+    return found

@@ -109,3 +109,34 @@ def reminder_settings_update(*, patient: User, data: Mapping[str, Any]) -> Remin
     reminders.full_clean(exclude=["patient"])
     reminders.save(update_fields=[*data.keys(), "updated_at"])
     return reminders
+
+
+EntryPart = tuple[type[JournalEntry], Mapping[str, Any]]
+
+
+class EntriesInvalid(Exception):
+    """Some parts of a save of several entries broke the journal's rules; none was saved."""
+
+    def __init__(self, errors: dict[str, ValidationError]) -> None:
+        super().__init__("Some entries are invalid: " + ", ".join(errors))
+        self.errors = errors
+
+
+@transaction.atomic
+def entries_create(*, patient: User, parts: Mapping[str, EntryPart]) -> dict[str, JournalEntry]:
+    """Create several entries together, all or nothing (a check-in).
+
+    ``parts`` maps a key of the caller's choosing (a form prefix) to ``(model, data)``. Each
+    part goes through ``entry_create``; if any fails, ``EntriesInvalid`` names every failing
+    part by its key and the transaction is rolled back, so nothing is saved.
+    """
+    created: dict[str, JournalEntry] = {}
+    errors: dict[str, ValidationError] = {}
+    for key, (model, data) in parts.items():
+        try:
+            created[key], _ = entry_create(patient=patient, model=model, data=data)
+        except ValidationError as exc:
+            errors[key] = exc
+    if errors:
+        raise EntriesInvalid(errors)
+    return created

@@ -1,0 +1,109 @@
+"""The safety notes a patient reads (CLINICAL.md, "What the patient reads").
+
+Short, neutral, never blocking and never a dose recommendation: a note says what was logged
+and that the care team can see it. Pure functions over the patient's use entries, and one
+selector, ``uses_for_notes``, that loads everything they need for one local day.
+
+- Co-use: on one local day, kratom (any form) and alcohol or a sedative (benzodiazepine,
+  opioid, gabapentinoid, other sedative). Cannabis does not count. The care team's ``co_use``
+  flag uses a 6-hour window; the patient's note keeps to the day, which is easier to read.
+- Above the usual range: a kratom leaf dose (powder, capsule or tea, in grams) larger than the
+  highest single leaf dose of the 28 days before it, provided at least 5 leaf doses were logged
+  in those 28 days (with fewer there is no usual range yet, and no note). Extract and 7-OH
+  milligrams are not comparable with leaf grams and never count, on either side.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from journals.choices import SEDATING_SUBSTANCES, Substance, Unit
+from journals.models import UseEntry
+from journals.selectors import entries_in_local_dates
+from patients.models import User
+
+USUAL_RANGE_WINDOW = timedelta(days=28)
+USUAL_RANGE_MIN_DOSES = 5
+
+
+@dataclass(frozen=True)
+class SafetyNote:
+    kind: str
+    title: str
+    text: str
+
+
+CO_USE = SafetyNote(
+    kind="co_use",
+    title="Kratom with alcohol or sedatives",
+    text=(
+        "Kratom combined with alcohol or other sedatives, especially before bed, raises the "
+        "risk of dangerous sedation and slowed breathing. Your care team can see this entry."
+    ),
+)
+ABOVE_USUAL = SafetyNote(
+    kind="above_usual",
+    title="More than usual",
+    text="This is more than you usually log. Your care team can see it.",
+)
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def leaf_grams(use: UseEntry) -> Decimal | None:
+    """The grams of a kratom leaf dose; None for anything else."""
+    return use.amount if use.is_kratom_leaf and use.unit == Unit.G else None
+
+
+def has_co_use(uses: Iterable[UseEntry]) -> bool:
+    """Kratom and alcohol or a sedative among these entries (the caller picks the day)."""
+    substances = {use.substance for use in uses}
+    return Substance.KRATOM in substances and not substances.isdisjoint(SEDATING_SUBSTANCES)
+
+
+def usual_leaf_max(uses: Iterable[UseEntry], *, before: datetime) -> Decimal | None:
+    """The highest leaf dose of the 28 days before ``before``; None with fewer than 5 doses."""
+    start = before - USUAL_RANGE_WINDOW
+    doses = [
+        grams
+        for use in uses
+        if start <= use.taken_at < before and (grams := leaf_grams(use)) is not None
+    ]
+    return max(doses) if len(doses) >= USUAL_RANGE_MIN_DOSES else None
+
+
+def is_above_usual(dose: UseEntry, uses: Iterable[UseEntry]) -> bool:
+    """Whether a leaf dose is larger than the patient's usual range (module docstring)."""
+    grams = leaf_grams(dose)
+    if grams is None:
+        return False
+    usual = usual_leaf_max(uses, before=dose.taken_at)
+    return usual is not None and grams > usual
+
+
+def notes_for_day(uses: Sequence[UseEntry], *, day: date, zone: ZoneInfo) -> list[SafetyNote]:
+    """The notes for the entries of one local day; ``uses`` also holds the 28 days before."""
+    todays = [use for use in uses if local_day(use.taken_at, zone) == day]
+    notes = []
+    if has_co_use(todays):
+        notes.append(CO_USE)
+    if any(is_above_usual(dose, uses) for dose in todays):
+        notes.append(ABOVE_USUAL)
+    return notes
+
+
+def uses_for_notes(*, patient: User, day: date, zone: ZoneInfo) -> list[UseEntry]:
+    """The patient's use entries of ``day`` and the 28 local days before it, oldest first:
+    everything ``notes_for_day`` needs, in one query however long the history."""
+    window_days = USUAL_RANGE_WINDOW.days
+    entries = entries_in_local_dates(
+        UseEntry.objects.filter(patient=patient),
+        zone=zone,
+        since=day - timedelta(days=window_days),
+        until=day,
+    )
+    return list(entries.order_by("taken_at", "id"))
