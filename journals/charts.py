@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
 
+from journals.choices import SleepQuality
 from journals.trends import format_decimal, format_minutes
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ PANEL_GAP = 10.0
 CHAR_WIDTH = FONT * 0.6  # a generous estimate, for legends and labels that must not collide
 MAX_X_LABELS = 7
 
-QUALITY_WORDS = {1: "very poor", 2: "poor", 3: "fair", 4: "good", 5: "very good"}
 NO_ENTRY = "no entry"
 
 
@@ -529,9 +529,7 @@ def sleep_chart(
             short_date(day),
             format_minutes(total_sleep_min[day]) if day in total_sleep_min else NO_ENTRY,
             f"{format_decimal(efficiency_pct[day])}%" if day in efficiency_pct else NO_ENTRY,
-            f"{quality[day]} ({QUALITY_WORDS.get(quality[day], '')})"
-            if day in quality
-            else NO_ENTRY,
+            f"{quality[day]} ({SleepQuality(quality[day]).label})" if day in quality else NO_ENTRY,
         )
         for day in nights
     )

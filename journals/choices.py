@@ -50,6 +50,16 @@ class Reason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class SleepQuality(models.IntegerChoices):
+    """Consensus Sleep Diary: how would you rate the quality of your sleep?"""
+
+    VERY_POOR = 1, "very poor"
+    POOR = 2, "poor"
+    FAIR = 3, "fair"
+    GOOD = 4, "good"
+    VERY_GOOD = 5, "very good"
+
+
 class PainLocation(models.TextChoices):
     HEAD = "head", "Head"
     NECK = "neck", "Neck"

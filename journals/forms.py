@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from journals.checkin import SLEEP_TIME_FIELDS, sleep_moment, use_form_for
 from journals.choices import Form as UseForm
-from journals.choices import PainLocation, Substance, Unit, allowed_units
+from journals.choices import PainLocation, SleepQuality, Substance, Unit, allowed_units
 from journals.models import (
     JournalEntry,
     PainEntry,
@@ -55,6 +55,7 @@ class EntryForm(forms.ModelForm):
 
 
 NRS_CHOICES = [(n, str(n)) for n in range(11)]
+QUALITY_CHOICES = [(q.value, f"{q.value} {q.label}") for q in SleepQuality]
 
 
 class PainEntryForm(EntryForm):
@@ -147,15 +148,7 @@ class SleepEntryForm(EntryForm):
             "lights_out_at": LocalDateTimeInput(),
             "final_wake_at": LocalDateTimeInput(),
             "rise_at": LocalDateTimeInput(),
-            "quality": forms.RadioSelect(
-                choices=[
-                    (1, "1 very poor"),
-                    (2, "2 poor"),
-                    (3, "3 fair"),
-                    (4, "4 good"),
-                    (5, "5 very good"),
-                ]
-            ),
+            "quality": forms.RadioSelect(choices=QUALITY_CHOICES),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 

@@ -19,7 +19,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from journals import services
-from journals.choices import Form, MixedWith, PainLocation, Reason, Substance, Unit
+from journals.choices import (
+    Form,
+    MixedWith,
+    PainLocation,
+    Reason,
+    SleepQuality,
+    Substance,
+    Unit,
+)
 from journals.forms import FORM_BY_KIND
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.selectors import ENTRY_KINDS, history_entries, history_index
@@ -33,7 +41,6 @@ KIND_NAMES = {
     "sleep": ("Sleep diary", "sleep diary"),
     "use": ("Use", "use entry"),
 }
-SLEEP_QUALITY = {1: "very poor", 2: "poor", 3: "fair", 4: "good", 5: "very good"}
 # The GET parameters that place someone in History; edit and delete send them back there.
 HISTORY_PARAMS = ("kind", "from", "to", "page")
 
@@ -207,7 +214,7 @@ def _describe_sleep(entry: SleepEntry) -> list[str]:
         f"in bed {bedtime:%H:%M} → up {rise:%H:%M}",
         f"total sleep {hours}:{minutes:02d}",
         f"efficiency {entry.sleep_efficiency_pct}%",
-        f"quality {SLEEP_QUALITY.get(entry.quality, str(entry.quality))}",
+        f"quality {SleepQuality(entry.quality).label}",
     ]
 
 
