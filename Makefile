@@ -14,6 +14,18 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# The browser tests (tests/browser) drive Debian's chromium through the Python `playwright`
+# package, which the dev group above pins. On a fresh machine the first `make test` installs
+# chromium with apt (root, or sudo when not root), and only when /usr/bin/chromium is missing.
+# `playwright install` is never run: no browser build is ever downloaded.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium fonts-liberation >/dev/null
+
 # Migrate, load the demo data, serve 127.0.0.1:8000 (or $PORT) with a Celery worker; Ctrl-C stops.
 run: install
 	$(BIN)/python scripts/run.py
@@ -22,7 +34,7 @@ run: install
 smoke: install
 	$(BIN)/python scripts/smoke_run.py
 
-test: install
+test: install $(CHROMIUM)
 	scripts/services.sh
 	$(BIN)/pytest
 	@echo "Celery integration tests again, on RabbitMQ:"
