@@ -307,6 +307,26 @@ class KratomCheckinForm(OptionalPart, UseEntryForm):
             (Unit.MG, "milligrams (extract, 7-OH)"),
         ]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.is_bound and not self.is_filled_in() and self._amount_differs_from_usual():
+            # Never drop what was typed without a word: ask rather than guess.
+            self.add_error(
+                "took",
+                "You changed the amount: tick “I took kratom” to save this dose, "
+                "or clear the amount.",
+            )
+        return data
+
+    def _amount_differs_from_usual(self) -> bool:
+        field = self.fields["amount"]
+        try:
+            typed = field.to_python(self._raw("amount"))
+            usual = field.to_python(self.get_initial_for_field(field, "amount"))
+        except ValidationError:
+            return True
+        return bool(typed != usual)
+
     def entry_data(self) -> dict[str, Any]:
         return {**super().entry_data(), "substance": Substance.KRATOM}
 

@@ -321,13 +321,26 @@ def test_saving_the_evening_check_in_lands_on_today_with_a_message(alice, evenin
     assert "Evening check-in saved." in response.content.decode()
 
 
-def test_kratom_left_unticked_saves_no_use_entry(alice, evening):
-    UseEntryFactory(patient=alice, taken_at=local(YESTERDAY, 21, 0))
+def test_kratom_left_unticked_with_the_prefilled_dose_saves_no_use_entry(alice, evening):
+    UseEntryFactory(patient=alice, taken_at=local(YESTERDAY, 21, 0), amount=Decimal("3.5"))
     body = checkin_body({k: v for k, v in KRATOM.items() if k != "kratom-took"})
 
     client_for(alice).post("/checkin/evening/", body)
 
     assert row_counts() == (1, 0, 0, 1)
+
+
+def test_a_changed_kratom_amount_left_unticked_is_asked_about_not_dropped(alice, evening):
+    UseEntryFactory(patient=alice, taken_at=local(YESTERDAY, 21, 0), amount=Decimal(2))
+    body = checkin_body({k: v for k, v in KRATOM.items() if k != "kratom-took"})
+
+    response = client_for(alice).post("/checkin/evening/", body)
+
+    page = response.content.decode()
+    assert re.search(r'id="id_kratom-took_error"><li>You changed the amount: tick', page)
+    assert "id_kratom-took_error" in fields_of(response).attrs["kratom-took"]["aria-describedby"]
+    assert fields_of(response).attrs["kratom-amount"]["value"] == "3.5"
+    assert row_counts() == (0, 0, 0, 1)
 
 
 def test_kratom_defaults_come_from_the_last_kratom_entry(alice, evening):
