@@ -51,3 +51,9 @@ class AnyRoleAPIView(ScopedAPIMixin, GenericAPIView):
     """For endpoints every signed-in person may call about themself (``/me``)."""
 
     role_permission = IsAuthenticated
+
+
+class PatientAPIView(ScopedAPIMixin, GenericAPIView):
+    """For a patient's own single resources (``/reminder-settings/``)."""
+
+    role_permission = IsPatient

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from journals import api as journals_api
 from journals.api import ENTRY_ROUTES
 from patients import api as patients_api
 
@@ -19,6 +20,11 @@ for prefix, (own, of_patient) in ENTRY_ROUTES.items():
 api_v1 = [
     path("auth/token/", patients_api.TokenView.as_view(), name="auth-token"),
     path("me/", patients_api.MeView.as_view(), name="me"),
+    path(
+        "reminder-settings/",
+        journals_api.ReminderSettingsView.as_view(),
+        name="reminder-settings",
+    ),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     *router.urls,

@@ -10,7 +10,14 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from journals.choices import PainLocation
-from journals.models import NOTE_MAX, PainEntry, PegAssessment, SleepEntry, UseEntry
+from journals.models import (
+    NOTE_MAX,
+    PainEntry,
+    PegAssessment,
+    ReminderSettings,
+    SleepEntry,
+    UseEntry,
+)
 
 ENTRY_META_FIELDS = ("id", "patient", "note", "created_at", "updated_at")
 READ_ONLY = ("patient", "created_at", "updated_at")
@@ -139,3 +146,23 @@ class DateRangeSerializer(serializers.Serializer):
         if since and until and until < since:
             raise serializers.ValidationError({"until": ["until must not be before since."]})
         return attrs
+
+
+class ReminderSettingsSerializer(serializers.ModelSerializer):
+    """Local times in the patient's own zone, as ``HH:MM``."""
+
+    evening_time = serializers.TimeField(format="%H:%M")
+    morning_time = serializers.TimeField(format="%H:%M")
+    quiet_start = serializers.TimeField(format="%H:%M")
+    quiet_end = serializers.TimeField(format="%H:%M")
+
+    class Meta:
+        model = ReminderSettings
+        fields = (
+            "evening_enabled",
+            "evening_time",
+            "morning_enabled",
+            "morning_time",
+            "quiet_start",
+            "quiet_end",
+        )

@@ -48,6 +48,9 @@ EVERYONE_SIGNED_IN = dict(
     anonymous=401, alice=200, erin=200, bob=200, carol=200, dave=200, bob_after_revoke=200
 )
 PUBLIC = dict.fromkeys(ROLES, 200)
+PATIENT_ONLY = dict(
+    anonymous=401, alice=200, erin=200, bob=403, carol=403, dave=403, bob_after_revoke=403
+)
 NOT_ALLOWED = dict.fromkeys(ROLES, 405)
 PATIENT_PAGE = dict(
     anonymous=TO_SIGNIN,
@@ -196,6 +199,21 @@ ROWS: list[Row] = [
     Row("auth-token", "delete", {**EVERYONE_SIGNED_IN, **dict.fromkeys(ROLES[1:], 204)}),
     Row("me", "get", EVERYONE_SIGNED_IN),
     Row("me", "patch", EVERYONE_SIGNED_IN, body=lambda world: {"display_name": "New name"}),
+    Row("reminder-settings", "get", PATIENT_ONLY),
+    Row("reminder-settings", "patch", PATIENT_ONLY, body=lambda w: {"evening_time": "20:30"}),
+    Row(
+        "reminder-settings",
+        "put",
+        PATIENT_ONLY,
+        body=lambda w: {
+            "evening_enabled": True,
+            "evening_time": "21:00",
+            "morning_enabled": False,
+            "morning_time": "08:00",
+            "quiet_start": "23:00",
+            "quiet_end": "07:00",
+        },
+    ),
     Row("schema", "get", PUBLIC),
     Row("docs", "get", PUBLIC),
     Row("patient-list", "get", CLINICIAN_LIST, item=lambda world: str(world.alice.pk)),
