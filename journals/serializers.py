@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from journals.choices import PainLocation
@@ -148,13 +149,23 @@ class DateRangeSerializer(serializers.Serializer):
         return attrs
 
 
-class ReminderSettingsSerializer(serializers.ModelSerializer):
-    """Local times in the patient's own zone, as ``HH:MM``."""
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "description": "HH:MM"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A local clock time as ``HH:MM`` (OpenAPI's ``time`` format would want seconds)."""
 
-    evening_time = serializers.TimeField(format="%H:%M")
-    morning_time = serializers.TimeField(format="%H:%M")
-    quiet_start = serializers.TimeField(format="%H:%M")
-    quiet_end = serializers.TimeField(format="%H:%M")
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
+class ReminderSettingsSerializer(serializers.ModelSerializer):
+    """Local times in the patient's own zone."""
+
+    evening_time = ClockTimeField()
+    morning_time = ClockTimeField()
+    quiet_start = ClockTimeField()
+    quiet_end = ClockTimeField()
 
     class Meta:
         model = ReminderSettings
