@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from journals import validators
 from journals.choices import Form, MixedWith, PainLocation, Reason, Substance, Unit, unit_fits_q
@@ -272,3 +273,207 @@ class ReminderSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Reminders of {self.patient_id}"
+
+
+class Rule(models.TextChoices):
+    """Safety signals (CLINICAL.md, "Safety signals")."""
+
+    CO_USE = "co_use", "Kratom with alcohol or a sedative"
+    SEVEN_OH_PRODUCT = "seven_oh_product", "7-OH product"
+    HIGH_SINGLE_DOSE = "high_single_dose", "High single dose"
+    HIGH_DAILY_TOTAL = "high_daily_total", "High daily total"
+    ESCALATION = "escalation", "Rising doses"
+    FREQUENT_USE = "frequent_use", "Frequent use"
+    WITHDRAWAL = "withdrawal", "Possible withdrawal"
+    PAIN_WORSENING = "pain_worsening", "Pain worsening"
+    POOR_SLEEP = "poor_sleep", "Poor sleep"
+    STOPPED_LOGGING = "stopped_logging", "Stopped logging"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Flag(models.Model):
+    """A safety signal on one patient, with its evidence. At most one open per rule:
+    new evidence extends the open flag; after it is acknowledged or resolved, a later
+    occurrence opens a new one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    rule = models.CharField(max_length=24, choices=Rule.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    status = models.CharField(max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    window_start = models.DateField(help_text="First local date of the evidence.")
+    window_end = models.DateField(help_text="Last local date of the evidence.")
+    evidence = models.JSONField(
+        default=list, help_text="[{entry_id, kind, at, values}] the rule saw."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags_acknowledged",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "rule"],
+                condition=Q(status="open"),
+                name="flag_one_open_per_rule",
+            ),
+            models.CheckConstraint(condition=Q(rule__in=Rule.values), name="flag_rule_valid"),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="flag_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=FlagStatus.values), name="flag_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__lte=models.F("window_end")), name="flag_window_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} flag {self.pk}"
+
+
+class ThresholdFields(models.Model):
+    """The flag rules' thresholds; ``null`` means "the default one level up"."""
+
+    co_use_window_hours = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(48)]
+    )
+    single_dose_g = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal(50))],
+    )
+    daily_total_g = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal(200))],
+    )
+    escalation_ratio = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("1.01")), MaxValueValidator(Decimal(10))],
+    )
+    escalation_min_increase_g = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    frequent_doses_per_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(2), MaxValueValidator(24)]
+    )
+    pain_rise_points = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal(10))],
+    )
+    pain_high = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    poor_sleep_efficiency_pct = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(100))],
+    )
+    poor_sleep_total_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(30), MaxValueValidator(MAX_MINUTES)]
+    )
+    stopped_logging_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ClinicThresholds(ThresholdFields):
+    """A clinic's defaults; a ``null`` field keeps CLINICAL.md's default."""
+
+    clinic = models.OneToOneField(
+        "patients.Clinic", primary_key=True, on_delete=models.CASCADE, related_name="thresholds"
+    )
+
+    class Meta:
+        verbose_name_plural = "clinic thresholds"
+
+    def __str__(self) -> str:
+        return f"Thresholds of clinic {self.clinic_id}"
+
+
+class PatientThresholds(ThresholdFields):
+    """The care team's overrides for one patient; a ``null`` field keeps the clinic's."""
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="thresholds",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "patient thresholds"
+
+    def __str__(self) -> str:
+        return f"Thresholds of {self.patient_id}"
+
+
+class Review(models.Model):
+    """A clinician marked the patient reviewed up to ``reviewed_at``, with an optional
+    note that the patient's care team can read."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+        indexes = [models.Index(fields=["patient", "-reviewed_at"])]
+
+    def __str__(self) -> str:
+        return f"Review of {self.patient_id} at {self.reviewed_at:%Y-%m-%d %H:%M}"

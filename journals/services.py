@@ -6,8 +6,19 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from journals.models import JournalEntry, ReminderSettings, SleepEntry
+from journals.models import (
+    NOTE_MAX,
+    Flag,
+    FlagStatus,
+    JournalEntry,
+    PatientThresholds,
+    ReminderSettings,
+    Review,
+    SleepEntry,
+)
+from journals.thresholds import THRESHOLD_FIELDS
 from patients.models import User
 
 E = TypeVar("E", bound=JournalEntry)
@@ -140,3 +151,66 @@ def entries_create(*, patient: User, parts: Mapping[str, EntryPart]) -> dict[str
     if errors:
         raise EntriesInvalid(errors)
     return created
+
+
+def thresholds_update(
+    *, patient: User, clinician: User, data: Mapping[str, Any]
+) -> PatientThresholds:
+    """Replace the care team's overrides for a patient (``None`` = the clinic default)."""
+    overrides, _ = PatientThresholds.objects.get_or_create(patient=patient)
+    for field in THRESHOLD_FIELDS:
+        setattr(overrides, field, data.get(field))
+    overrides.updated_by = clinician
+    overrides.full_clean(exclude=["patient", "updated_by"])
+    overrides.save()
+    return overrides
+
+
+def flag_acknowledge(*, flag: Flag, clinician: User, note: str = "") -> Flag:
+    """An open flag is seen by a clinician; a later occurrence then opens a new flag."""
+    return _flag_move(
+        flag=flag,
+        allowed_from=[FlagStatus.OPEN],
+        changes={
+            "status": FlagStatus.ACKNOWLEDGED,
+            "acknowledged_by": clinician,
+            "acknowledged_at": timezone.now(),
+            "note": note.strip(),
+        },
+    )
+
+
+def flag_resolve(*, flag: Flag, clinician: User, note: str = "") -> Flag:
+    """An open or acknowledged flag is closed."""
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": FlagStatus.RESOLVED, "resolved_at": now}
+    if flag.acknowledged_at is None:
+        changes.update(acknowledged_by=clinician, acknowledged_at=now)
+    if note.strip():
+        changes["note"] = note.strip()
+    return _flag_move(
+        flag=flag, allowed_from=[FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED], changes=changes
+    )
+
+
+def _flag_move(*, flag: Flag, allowed_from: list[str], changes: dict[str, Any]) -> Flag:
+    if len(changes.get("note", "")) > NOTE_MAX:
+        raise ValidationError({"note": [f"Keep the note under {NOTE_MAX} characters."]})
+    # Conditional update: two clinicians acting at once cannot both move the same flag.
+    moved = Flag.objects.filter(pk=flag.pk, status__in=allowed_from).update(
+        **changes, updated_at=timezone.now()
+    )
+    if not moved:
+        raise ValidationError(
+            {"status": [f"This flag is already {flag.get_status_display().lower()}."]}
+        )
+    flag.refresh_from_db()
+    return flag
+
+
+def review_create(*, patient: User, clinician: User, note: str = "") -> Review:
+    """The clinician has reviewed the patient's journal up to now."""
+    review = Review(patient=patient, clinician=clinician, note=note.strip())
+    review.full_clean(exclude=["patient", "clinician"])
+    review.save()
+    return review
