@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -11,6 +11,12 @@ router = SimpleRouter()
 router.register("patients", patients_api.PatientsViewSet, basename="patient")
 router.register("care-team", patients_api.CareTeamViewSet, basename="care-team")
 router.register("invitations", patients_api.InvitationViewSet, basename="invitation")
+router.register("flags", journals_api.FlagViewSet, basename="flag")
+router.register(
+    r"patients/(?P<patient_pk>[0-9a-f-]+)/reviews",
+    journals_api.PatientReviewViewSet,
+    basename="patient-review",
+)
 for prefix, (own, of_patient) in ENTRY_ROUTES.items():
     router.register(prefix, own, basename=prefix)
     router.register(
@@ -24,6 +30,11 @@ api_v1 = [
         "reminder-settings/",
         journals_api.ReminderSettingsView.as_view(),
         name="reminder-settings",
+    ),
+    re_path(
+        r"^patients/(?P<patient_pk>[0-9a-f-]+)/thresholds/$",
+        journals_api.PatientThresholdsView.as_view(),
+        name="patient-thresholds",
     ),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -13,12 +13,17 @@ from rest_framework import serializers
 from journals.choices import PainLocation
 from journals.models import (
     NOTE_MAX,
+    Flag,
     PainEntry,
+    PatientThresholds,
     PegAssessment,
     ReminderSettings,
+    Review,
     SleepEntry,
     UseEntry,
 )
+from journals.thresholds import THRESHOLD_FIELDS
+from patients.models import User
 
 ENTRY_META_FIELDS = ("id", "patient", "note", "created_at", "updated_at")
 READ_ONLY = ("patient", "created_at", "updated_at")
@@ -177,3 +182,99 @@ class ReminderSettingsSerializer(serializers.ModelSerializer):
             "quiet_start",
             "quiet_end",
         )
+
+
+class FlagEvidenceSerializer(serializers.Serializer):
+    """One entry a rule saw, with the values that made it count."""
+
+    entry_id = serializers.UUIDField(read_only=True, help_text="The journal entry's id.")
+    kind = serializers.CharField(read_only=True, help_text="The kind of entry, e.g. use, pain.")
+    at = serializers.CharField(
+        read_only=True,
+        help_text="When it happened: ISO 8601 with UTC offset (a sleep diary: its night, "
+        "a local date).",
+    )
+    values = serializers.DictField(read_only=True, help_text="The entry's values the rule used.")
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    """A safety flag. ``patient`` is the patient's id; ``acknowledged_by`` a clinician's id."""
+
+    evidence = FlagEvidenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Flag
+        fields = (
+            "id",
+            "patient",
+            "rule",
+            "severity",
+            "status",
+            "window_start",
+            "window_end",
+            "evidence",
+            "created_at",
+            "updated_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "resolved_at",
+            "note",
+        )
+        read_only_fields = fields
+
+
+class FlagNoteSerializer(serializers.Serializer):
+    """What a clinician may add when acknowledging or resolving a flag."""
+
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True)
+
+
+class ThresholdOverridesSerializer(serializers.ModelSerializer):
+    """A patient's own thresholds: ``null`` (or left out) means the clinic's default.
+
+    Ranges come from the model fields' validators."""
+
+    class Meta:
+        model = PatientThresholds
+        fields = THRESHOLD_FIELDS
+
+
+class ThresholdValuesSerializer(ThresholdOverridesSerializer):
+    """A complete set of thresholds, every value given."""
+
+    class Meta(ThresholdOverridesSerializer.Meta):
+        read_only_fields = THRESHOLD_FIELDS
+        extra_kwargs = {name: {"allow_null": False} for name in THRESHOLD_FIELDS}
+
+
+class PatientThresholdsSerializer(ThresholdOverridesSerializer):
+    """The care team's overrides, with what the rules use and the clinic's defaults."""
+
+    effective = ThresholdValuesSerializer(
+        read_only=True, help_text="The values in effect: the overrides, else the clinic's."
+    )
+    clinic_defaults = ThresholdValuesSerializer(
+        read_only=True, help_text="The clinic's defaults (CLINICAL.md's, unless it set its own)."
+    )
+
+    class Meta(ThresholdOverridesSerializer.Meta):
+        fields = (*THRESHOLD_FIELDS, "effective", "clinic_defaults")
+
+
+class ReviewerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("id", "display_name")
+        read_only_fields = fields
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A clinician marked the patient reviewed up to ``reviewed_at``."""
+
+    clinician = ReviewerSerializer(read_only=True)
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True)
+
+    class Meta:
+        model = Review
+        fields = ("id", "patient", "clinician", "reviewed_at", "note")
+        read_only_fields = ("id", "patient", "clinician", "reviewed_at")

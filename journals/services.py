@@ -35,7 +35,23 @@ def entry_create(
 
     Returns ``(entry, created)``. Raises ``ValidationError`` with errors per field, or
     ``EntryIdTaken`` when the id belongs to someone else's entry (nothing about it is told).
+    Flags are evaluated after the transaction commits.
     """
+    entry, created = _entry_create(patient=patient, model=model, data=data, entry_id=entry_id)
+    if created:
+        _flags_evaluate_on_commit(patient_id=patient.pk)
+    return entry, created
+
+
+def _flags_evaluate_on_commit(*, patient_id: uuid.UUID) -> None:
+    from journals.tasks import flags_evaluate_on_commit
+
+    flags_evaluate_on_commit(patient_id)
+
+
+def _entry_create(
+    *, patient: User, model: type[E], data: Mapping[str, Any], entry_id: uuid.UUID | None
+) -> tuple[E, bool]:
     if entry_id is not None:
         existing = _existing_with_id(patient=patient, model=model, entry_id=entry_id)
         if existing is not None:
@@ -69,11 +85,14 @@ def entry_update(*, entry: E, data: Mapping[str, Any]) -> E:
     except IntegrityError:
         _validate(entry)
         raise
+    _flags_evaluate_on_commit(patient_id=entry.patient_id)
     return entry
 
 
 def entry_delete(*, entry: JournalEntry) -> None:
+    patient_id = entry.patient_id
     entry.delete()
+    _flags_evaluate_on_commit(patient_id=patient_id)
 
 
 def _existing_with_id(*, patient: User, model: type[E], entry_id: uuid.UUID) -> E | None:
@@ -145,11 +164,12 @@ def entries_create(*, patient: User, parts: Mapping[str, EntryPart]) -> dict[str
     errors: dict[str, ValidationError] = {}
     for key, (model, data) in parts.items():
         try:
-            created[key], _ = entry_create(patient=patient, model=model, data=data)
+            created[key], _ = _entry_create(patient=patient, model=model, data=data, entry_id=None)
         except ValidationError as exc:
             errors[key] = exc
     if errors:
         raise EntriesInvalid(errors)
+    _flags_evaluate_on_commit(patient_id=patient.pk)  # once for the whole check-in
     return created
 
 
@@ -157,7 +177,9 @@ def thresholds_update(
     *, patient: User, clinician: User, data: Mapping[str, Any]
 ) -> PatientThresholds:
     """Replace the care team's overrides for a patient (``None`` = the clinic default)."""
-    overrides, _ = PatientThresholds.objects.get_or_create(patient=patient)
+    overrides = PatientThresholds.objects.filter(pk=patient.pk).first() or PatientThresholds(
+        patient=patient
+    )
     for field in THRESHOLD_FIELDS:
         setattr(overrides, field, data.get(field))
     overrides.updated_by = clinician

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import AnyRoleAPIView, ClinicianViewSet, PatientViewSet
+from config.schema import VALIDATION_ERROR
+from journals import triage
 from patients import services
 from patients.audit import audit_reads
 from patients.models import CareTeamMembership, Invitation, User
@@ -24,11 +26,20 @@ from patients.serializers import (
     MeSerializer,
     MeUpdateSerializer,
     PatientSerializer,
+    PatientTriageSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
 
 SIGN_IN_FAILED = "Unable to sign in with the email and password given."
+
+
+class TriageQuerySerializer(serializers.Serializer):
+    """The query parameters of the patient list; a bad value answers 400."""
+
+    flagged = serializers.BooleanField(required=False, allow_null=True, default=None)
+    ordering = serializers.ChoiceField(choices=triage.ORDERINGS, default=triage.DEFAULT_ORDERING)
+    search = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
 
 
 class TokenView(APIView):
@@ -113,9 +124,46 @@ class PatientsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Clinicia
             .order_by("display_name", "email")
         )
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        if self.action == "list":
+            return PatientTriageSerializer
+        return PatientSerializer
+
+    @extend_schema(
+        summary="My patients, with their triage figures",
+        responses={200: PatientTriageSerializer(many=True), 400: VALIDATION_ERROR},
+        parameters=[
+            OpenApiParameter(
+                "flagged",
+                bool,
+                description="true: only patients with an open flag; false: only those without.",
+            ),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=list(triage.ORDERINGS),
+                default=triage.DEFAULT_ORDERING,
+                description="urgency (default): highest open severity, then number of open "
+                "flags, unreviewed entries, latest entry. A leading '-' sorts descending; a "
+                "missing figure sorts last. Any other value answers 400.",
+            ),
+            OpenApiParameter("search", str, description="Part of the name or email."),
+        ],
+    )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
-        audit_reads(request=request, actor=self.user, patients=page, object_type="patient")
+        params = TriageQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows = triage.triage_rows(clinician=self.user, search=params.validated_data["search"])
+        rows = triage.filter_rows(rows, flagged=params.validated_data.get("flagged"))
+        rows = triage.sort_rows(rows, ordering=params.validated_data["ordering"])
+        # The paginator takes any sequence, not only a queryset.
+        page: list[triage.TriageRow] = self.paginate_queryset(rows) or []  # type: ignore[arg-type]
+        audit_reads(
+            request=request,
+            actor=self.user,
+            patients=[row.patient for row in page],
+            object_type="patient",
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from journals.choices import Form, MixedWith, PainLocation, Reason, Substance, Unit
+from journals.flags import flags_evaluate
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.validators import night_of_for
 from patients.models import Role, User
@@ -245,6 +246,7 @@ def demo_seed(*, now: datetime) -> bool:
         for c in CLINICIANS
     ]
     entries: list[JournalEntry] = []
+    patients: list[User] = []
     for persona in PERSONAS:
         patient = patient_create(
             clinic=clinic,
@@ -257,7 +259,13 @@ def demo_seed(*, now: datetime) -> bool:
         if persona.on_second_team:
             care_team_add(patient=patient, clinician=second)
         entries += PatientStory(patient=patient, persona=persona, now=now).entries()
+        patients.append(patient)
     _save(entries)
+    # Bulk writes skip the services' after-commit evaluation: evaluate here, so the demo
+    # clinician sees flags at once.
+    for patient in patients:
+        today = now.astimezone(patient.patient_profile.zone).date()
+        flags_evaluate(patient_id=patient.pk, today=today)
     return True
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from journals.models import Flag, Review
 from patients.models import CareTeamMembership, Role, User
 
 if TYPE_CHECKING:
@@ -89,6 +90,27 @@ def get_own_entry(user: User, model: type[M], pk: object) -> M:
     if entry is None:
         raise Http404
     return entry
+
+
+def flags_visible_to(user: User) -> QuerySet[Flag]:
+    """Safety flags a user may read: those of the patients they may see."""
+    return Flag.objects.filter(patient__in=patients_visible_to(user))
+
+
+def get_flag_for_user(user: User, pk: str) -> Flag:
+    """The flag with this id if the user may see its patient, else 404 (never 403)."""
+    try:
+        return flags_visible_to(user).get(pk=pk)
+    except (Flag.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def reviews_visible_to(user: User) -> QuerySet[Review]:
+    """Review notes a user may read: a clinician's, on the patients of their care teams.
+    A patient sees none (the notes are for the care team)."""
+    if not user.is_authenticated or user.role != Role.CLINICIAN:
+        return Review.objects.none()
+    return Review.objects.filter(patient__in=patients_visible_to(user))
 
 
 def memberships_of_patient(patient: User) -> QuerySet[CareTeamMembership]:

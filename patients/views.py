@@ -1,7 +1,8 @@
-"""Pages about people: home, invitation, settings and care team, the clinician's list."""
+"""Pages about people: home, invitation, settings and care team, the clinician's triage list."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
+from journals import triage
 from journals.forms import ReminderSettingsForm
 from journals.services import reminder_settings_get, reminder_settings_update
 from patients import services
@@ -20,7 +22,6 @@ from patients.permissions import (
     home_url_for,
     memberships_of_patient,
     patient_required,
-    patients_visible_to,
 )
 
 
@@ -133,14 +134,52 @@ def care_team_change(request: SignedInRequest, membership_id: str, change: str) 
     return redirect("care-team")
 
 
+# The triage page's sorts: ?sort= value -> (label, ordering of journals.triage).
+TRIAGE_SORTS: dict[str, tuple[str, str]] = {
+    "urgency": ("Most urgent", "urgency"),
+    "name": ("Name", "name"),
+    "last_entry": ("Last entry", "-last_entry_at"),
+    "pain": ("Pain (highest first)", "-pain_7d_mean"),
+    "kratom": ("Kratom (most first)", "-kratom_7d_g_per_day"),
+}
+TRIAGE_PAGE_SIZE = 25
+
+
 @require_safe
 @clinician_required
 def clinician_home(request: SignedInRequest) -> HttpResponse:
-    """The clinician's patients (the review dashboard is built on this page later)."""
-    patients = list(
-        patients_visible_to(request.user)
-        .select_related("patient_profile")
-        .order_by("display_name", "email")
+    """The triage list: the clinician's patients, most urgent first.
+
+    An unknown ``?sort=`` falls back to urgency (a page forgives; the API answers 400).
+    """
+    sort = request.GET.get("sort", "urgency")
+    if sort not in TRIAGE_SORTS:
+        sort = "urgency"
+    search = request.GET.get("q", "").strip()[:100]
+    flagged = request.GET.get("flagged") == "1"
+    not_logging = request.GET.get("not_logging") == "1"
+    rows = triage.triage_rows(clinician=request.user, search=search)
+    rows = triage.filter_rows(rows, flagged=True if flagged else None, not_logging=not_logging)
+    rows = triage.sort_rows(rows, ordering=TRIAGE_SORTS[sort][1])
+    page = Paginator(rows, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_reads(
+        request=request,
+        actor=request.user,
+        patients=[row.patient for row in page],
+        object_type="patient",
     )
-    audit_reads(request=request, actor=request.user, patients=patients, object_type="patient")
-    return render(request, "patients/clinician_home.html", {"patients": patients, "nav": "clinic"})
+    return render(
+        request,
+        "patients/clinician_home.html",
+        {
+            "page": page,
+            "rows": list(page),
+            "sort": sort,
+            "sorts": [(value, label) for value, (label, _) in TRIAGE_SORTS.items()],
+            "search": search,
+            "flagged": flagged,
+            "not_logging": not_logging,
+            "filtered": bool(search or flagged or not_logging),
+            "nav": "clinic",
+        },
+    )

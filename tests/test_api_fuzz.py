@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from journals.models import Flag, Rule, Severity
 from patients.models import User
 from tests.factories import (
     PainEntryFactory,
@@ -68,7 +69,7 @@ CHECKS = [
     response_schema_conformance,
     json_content_type,
 ]
-CLINICIAN_PATHS = ("/api/v1/patients/", "/api/v1/invitations/")
+CLINICIAN_PATHS = ("/api/v1/patients/", "/api/v1/invitations/", "/api/v1/flags/")
 
 
 @pytest.fixture
@@ -104,15 +105,33 @@ def world(keep_test_transaction, alice, bob, alice_team) -> World:
         "use-entries": UseEntryFactory(patient=alice).pk,
         "care-team": alice_team.pk,
         "patients": alice.pk,
+        "flags": Flag.objects.create(
+            patient=alice,
+            rule=Rule.CO_USE,
+            severity=Severity.HIGH,
+            window_start=date(2026, 4, 1),
+            window_end=date(2026, 4, 1),
+            evidence=[
+                {
+                    "entry_id": "6f1c1d2e-8b5a-4c3e-9d7f-0a1b2c3d4e5f",
+                    "kind": "use",
+                    "at": "2026-04-01T21:00:00+02:00",
+                    "values": {"substance": "kratom", "amount": 3.5, "mixed_with": "alcohol"},
+                }
+            ],
+        ).pk,
     }
     tokens = {"alice": AuthToken.objects.create(alice)[1], "bob": AuthToken.objects.create(bob)[1]}
     return World(alice, bob, tokens, {kind: str(pk) for kind, pk in ids.items()})
 
 
+OBJECT_ACTIONS = ("revoke", "restore", "acknowledge", "resolve")
+
+
 def use_real_ids(case, world: World) -> None:
     """Point the path at alice's real objects, so the request gets past the 404."""
     kinds = [s for s in case.operation.path.split("/") if s and not s.startswith("{")]
-    kind = kinds[-2] if kinds[-1] in ("revoke", "restore") else kinds[-1]
+    kind = kinds[-2] if kinds[-1] in OBJECT_ACTIONS else kinds[-1]
     params = dict(case.path_parameters)
     if "patient_pk" in params:
         params["patient_pk"] = world.ids["patients"]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from journals.models import Flag, Review, Rule, Severity
 from patients import services
 from patients.models import Invitation, User
 from tests.conftest import client_for
@@ -72,6 +73,17 @@ CLINICIAN_PAGE_LIST = dict(
     bob_after_revoke=BLIND,
 )
 SIGNED_IN_GO_HOME = {**dict.fromkeys(ROLES, TO_HOME), "anonymous": 200}
+CLINICIAN_PAGE_ON_ALICE = dict(
+    anonymous=TO_SIGNIN,
+    alice=TO_TODAY,
+    erin=TO_TODAY,
+    bob=200,
+    carol=404,
+    dave=404,
+    bob_after_revoke=404,
+)
+# A clinician page's form: back to the page (302) for bob, 404 for everyone outside.
+CLINICIAN_FORM_ON_ALICE = {**CLINICIAN_PAGE_ON_ALICE, "bob": 302}
 
 
 @dataclass
@@ -177,6 +189,14 @@ def _membership(world: World) -> dict[str, str]:
     return {"pk": str(world.objects["membership"].pk)}
 
 
+def _flag(world: World) -> dict[str, str]:
+    return {"pk": str(world.objects["flag"].pk)}
+
+
+def _api_of_alice(world: World) -> dict[str, str]:
+    return {"patient_pk": str(world.alice.pk)}
+
+
 PAGE_KIND_TO_API = {
     "pain": "pain-entries",
     "peg": "peg-assessments",
@@ -187,6 +207,18 @@ PAGE_KIND_TO_API = {
 
 def _page_entry(kind: str) -> Callable[[World], dict[str, str]]:
     return lambda world: {"kind": kind, "entry_id": str(world.objects[PAGE_KIND_TO_API[kind]].pk)}
+
+
+def _of_alice(world: World) -> dict[str, str]:
+    return {"patient_id": str(world.alice.pk)}
+
+
+def _flag_of_alice(action: str) -> Callable[[World], dict[str, str]]:
+    return lambda world: {
+        **_of_alice(world),
+        "flag_id": str(world.objects["flag"].pk),
+        "action": action,
+    }
 
 
 ROWS: list[Row] = [
@@ -255,6 +287,32 @@ ROWS: list[Row] = [
         kwargs=lambda world: {"token": services.invitation_token(world.objects["invitation"])},
     ),
     *[row for kind, (_, body) in ENTRY_KINDS.items() for row in _entry_rows(kind, body)],
+    Row("flag-list", "get", CLINICIAN_LIST, item=lambda world: str(world.objects["flag"].pk)),
+    Row("flag-detail", "get", CLINICIAN_ON_ALICE, kwargs=_flag),
+    Row("flag-acknowledge", "post", CLINICIAN_ON_ALICE, kwargs=_flag, body=lambda w: {"note": "x"}),
+    Row("flag-resolve", "post", CLINICIAN_ON_ALICE, kwargs=_flag, body=lambda w: {"note": "x"}),
+    Row("patient-thresholds", "get", CLINICIAN_ON_ALICE, kwargs=_api_of_alice),
+    Row(
+        "patient-thresholds",
+        "put",
+        CLINICIAN_ON_ALICE,
+        kwargs=_api_of_alice,
+        body=lambda world: {"single_dose_g": 4, "pain_high": None},
+    ),
+    Row(
+        "patient-review-list",
+        "get",
+        {**CLINICIAN_ON_ALICE, "bob": SEES},
+        kwargs=_api_of_alice,
+        item=lambda world: str(world.objects["review"].pk),
+    ),
+    Row(
+        "patient-review-list",
+        "post",
+        {**CLINICIAN_ON_ALICE, "bob": 201},
+        kwargs=_api_of_alice,
+        body=lambda world: {"note": "Seen."},
+    ),
     # Pages
     Row(
         "home",
@@ -332,6 +390,23 @@ ROWS: list[Row] = [
         item=lambda world: world.alice.email,
     ),
     Row("clinician-home", "post", NOT_ALLOWED),
+    Row("clinician-patient", "get", CLINICIAN_PAGE_ON_ALICE, kwargs=_of_alice),
+    Row("clinician-patient", "post", NOT_ALLOWED, kwargs=_of_alice),
+    *[
+        Row("clinician-flag-change", method, expect, kwargs=_flag_of_alice(action))
+        for action in ("acknowledge", "resolve")
+        for method, expect in (("post", CLINICIAN_FORM_ON_ALICE), ("get", NOT_ALLOWED))
+    ],
+    Row("clinician-review-create", "post", CLINICIAN_FORM_ON_ALICE, kwargs=_of_alice),
+    Row("clinician-review-create", "get", NOT_ALLOWED, kwargs=_of_alice),
+    Row(
+        "clinician-thresholds",
+        "post",
+        CLINICIAN_FORM_ON_ALICE,
+        kwargs=_of_alice,
+        body=lambda world: {"single_dose_g": "4"},
+    ),
+    Row("clinician-thresholds", "get", NOT_ALLOWED, kwargs=_of_alice),
     Row("today", "get", PATIENT_PAGE),
     Row("today", "post", NOT_ALLOWED),
     Row("checkin-evening", "get", PATIENT_PAGE),
@@ -392,6 +467,13 @@ def world(alice, erin, bob, carol, dave, alice_team, erin_team) -> World:
         world.objects[kind] = factory(patient=alice)
         factory(patient=erin)
     world.objects["membership"] = alice_team
+    world.objects["flag"] = Flag.objects.create(
+        patient=alice,
+        rule=Rule.CO_USE,
+        severity=Severity.HIGH,
+        window_start=alice.date_joined.date(),
+        window_end=alice.date_joined.date(),
+    )
     # A stale membership across clinics (say alice moved clinic): it must grant nothing.
     MembershipFactory(patient=alice, clinician=dave)
     world.objects["invitation"] = Invitation.objects.create(
@@ -400,6 +482,14 @@ def world(alice, erin, bob, carol, dave, alice_team, erin_team) -> World:
         clinic=bob.clinician_profile.clinic,
         expires_at=alice.date_joined.replace(year=alice.date_joined.year + 1),
     )
+    Flag.objects.create(
+        patient=erin,
+        rule=Rule.CO_USE,
+        severity=Severity.HIGH,
+        window_start=erin.date_joined.date(),
+        window_end=erin.date_joined.date(),
+    )
+    world.objects["review"] = Review.objects.create(patient=alice, clinician=bob)
     return world
 
 

@@ -137,7 +137,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Absence rules (stopped_logging) and trends need a clock, not only entry writes.
+    "flags-sweep": {"task": "journals.tasks.flags_sweep_task", "schedule": 60 * 60},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -178,6 +181,7 @@ SPECTACULAR_SETTINGS = {
         "SubstanceEnum": "journals.choices.Substance",
         "ReasonEnum": "journals.choices.Reason",
         "MixedWithEnum": "journals.choices.MixedWith",
+        "FlagStatusEnum": "journals.models.FlagStatus",
     },
 }
 

@@ -104,7 +104,7 @@ def history(request: SignedInRequest) -> HttpResponse:
     keys = list(page.object_list)
     entries = history_entries(querysets, keys)
     rows = [
-        _row(key["kind"], entries[key["kind"], key["id"]], key["day"], key["moment"])
+        history_row(key["kind"], entries[key["kind"], key["id"]], key["day"], key["moment"])
         for key in keys
         if (key["kind"], key["id"]) in entries  # deleted between the two reads
     ]
@@ -156,7 +156,7 @@ def _is_below_one(raw: str) -> bool:
         return False
 
 
-def _row(kind: str, entry: JournalEntry, day: date, moment: datetime) -> HistoryRow:
+def history_row(kind: str, entry: JournalEntry, day: date, moment: datetime) -> HistoryRow:
     return HistoryRow(
         kind=kind,
         entry=entry,

@@ -1,0 +1,391 @@
+"""The clinician's triage list: who needs me today, and why. One row per visible patient.
+
+A constant number of queries whatever the number of patients: one for the patients with
+their flag, review and last-entry figures as subqueries, then one per kind of entry for the
+recent days, aggregated here by each patient's local day (as ``journals.trends`` does).
+
+Definitions (each in one place, here):
+
+- open flags: flags with status ``open``, counted by severity; ``highest_severity`` the
+  highest of them, ``None`` without open flags.
+- unreviewed entries: entries of every kind (pain, PEG, sleep, use) *created* after the
+  ``reviewed_at`` of the patient's latest Review by any clinician; all of them if never
+  reviewed.
+- last entry: the latest ``created_at`` of any entry, that is when the patient last logged.
+- not logging: no entry created on the last ``NOT_LOGGING_DAYS`` local days, today
+  included (a patient who never logged is not logging either).
+- pain: the mean of the daily mean NRS over the 7 local days ending today, and over the 7
+  days before, as on the patient's Trends page; one decimal. The trend compares those two
+  rounded figures: ``up`` or ``down`` at a change of at least ``PAIN_TREND_POINTS`` (1
+  point), else ``flat``; ``None`` when either week has no pain entry. CLINICAL.md gives
+  about 1 point on the PEG score and 2 points on a single NRS as a meaningful change; a
+  week's mean of daily NRS is smoothed like the PEG, and triage should point early, so 1.
+- kratom: leaf grams (powder, capsule, tea) per day over the 7 local days ending today,
+  averaged over the days with an entry that would have said so (pain, PEG or any use; a
+  sleep diary does not ask about use), as on the Trends page; one decimal.
+- sleep efficiency: the mean SE of the last ``RECENT_NIGHTS`` nights logged within the last
+  ``RECENT_NIGHTS_WITHIN_DAYS`` days, each from ``journals.metrics.sleep_metrics``.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+
+from journals.metrics import ONE_DECIMAL, half_up, sleep_metrics
+from journals.models import (
+    Flag,
+    FlagStatus,
+    PainEntry,
+    PegAssessment,
+    Review,
+    Rule,
+    Severity,
+    SleepEntry,
+    UseEntry,
+)
+from journals.selectors import JOURNAL_MODELS
+from journals.validators import is_kratom_leaf
+from patients.models import User
+from patients.permissions import patients_visible_to
+
+WEEK = 7
+PAIN_TREND_POINTS = Decimal(1)
+NOT_LOGGING_DAYS = 3
+RECENT_NIGHTS = 5
+RECENT_NIGHTS_WITHIN_DAYS = 14
+SEVERITY_RANK = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+# Before any entry could have been made: "never reviewed" counts every entry.
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+Trend = Literal["up", "down", "flat"]
+
+
+@dataclass
+class TriageRow:
+    patient: User
+    today: date
+    open_high: int = 0
+    open_medium: int = 0
+    open_low: int = 0
+    open_flag_rules: list[str] = field(default_factory=list)
+    unreviewed_entries: int = 0
+    last_entry_at: datetime | None = None
+    pain_7d_mean: Decimal | None = None
+    pain_prev_7d_mean: Decimal | None = None
+    kratom_7d_g_per_day: Decimal | None = None
+    sleep_efficiency_recent: Decimal | None = None
+
+    @property
+    def open_flags(self) -> dict[str, int]:
+        return {"high": self.open_high, "medium": self.open_medium, "low": self.open_low}
+
+    @property
+    def open_flag_labels(self) -> list[str]:
+        return [
+            str(Rule(rule).label) if rule in Rule.values else rule for rule in self.open_flag_rules
+        ]
+
+    @property
+    def open_flags_total(self) -> int:
+        return self.open_high + self.open_medium + self.open_low
+
+    @property
+    def highest_severity(self) -> str | None:
+        for severity, count in (
+            (Severity.HIGH, self.open_high),
+            (Severity.MEDIUM, self.open_medium),
+            (Severity.LOW, self.open_low),
+        ):
+            if count:
+                return str(severity.value)
+        return None
+
+    @property
+    def severity_rank(self) -> int:
+        highest = self.highest_severity
+        return SEVERITY_RANK[Severity(highest)] if highest else 0
+
+    @property
+    def pain_trend(self) -> Trend | None:
+        now, before = self.pain_7d_mean, self.pain_prev_7d_mean
+        if now is None or before is None:
+            return None
+        if now - before >= PAIN_TREND_POINTS:
+            return "up"
+        if before - now >= PAIN_TREND_POINTS:
+            return "down"
+        return "flat"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.patient.patient_profile.zone
+
+    @property
+    def not_logging(self) -> bool:
+        if self.last_entry_at is None:
+            return True
+        last_day = self.last_entry_at.astimezone(self.zone).date()
+        return last_day <= self.today - timedelta(days=NOT_LOGGING_DAYS)
+
+
+def _count_of(queryset: QuerySet[Any]) -> Coalesce:
+    counted = queryset.order_by().values("patient").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _annotated_patients(patients: QuerySet[User]) -> QuerySet[User]:
+    open_flags = Flag.objects.filter(patient=OuterRef("pk"), status=FlagStatus.OPEN)
+    latest_review = (
+        Review.objects.filter(patient=OuterRef("pk")).order_by("-reviewed_at").values("reviewed_at")
+    )
+    patients = patients.annotate(
+        open_high=_count_of(open_flags.filter(severity=Severity.HIGH)),
+        open_medium=_count_of(open_flags.filter(severity=Severity.MEDIUM)),
+        open_low=_count_of(open_flags.filter(severity=Severity.LOW)),
+        open_rules=ArraySubquery(open_flags.order_by("rule").values("rule")),
+        reviewed_since=Coalesce(
+            Subquery(latest_review[:1]), Value(_NEVER), output_field=DateTimeField()
+        ),
+    )
+    unreviewed = []
+    last_created = []
+    for model in JOURNAL_MODELS:
+        mine = model._default_manager.filter(patient=OuterRef("pk"))
+        unreviewed.append(_count_of(mine.filter(created_at__gt=OuterRef("reviewed_since"))))
+        last_created.append(
+            Subquery(mine.order_by("-created_at").values("created_at")[:1]),
+        )
+    first, *others = unreviewed
+    total: Any = first
+    for part in others:
+        total = total + part
+    # PostgreSQL's GREATEST ignores NULLs: null only when every kind is empty.
+    return patients.annotate(
+        unreviewed_entries=total,
+        last_entry_at=Greatest(*last_created, output_field=DateTimeField()),
+    )
+
+
+def _utc_floor(day: date) -> datetime:
+    """Early enough for the local day ``day`` in any zone (offsets stay within ±14 h)."""
+    return datetime.combine(day, time.min, tzinfo=UTC) - timedelta(days=1)
+
+
+def _mean(values: Iterable[Decimal]) -> Decimal | None:
+    found = list(values)
+    if not found:
+        return None
+    return half_up(sum(found, Decimal(0)) / len(found), ONE_DECIMAL)
+
+
+def triage_rows(*, clinician: User, today: date | None = None, search: str = "") -> list[TriageRow]:
+    """Every patient the clinician may see, with the triage figures, in urgency order.
+
+    ``today`` fixes the local date for every patient (tests); by default it is each
+    patient's own local today. ``search`` keeps patients whose name or email contains it.
+    """
+    patients = patients_visible_to(clinician)
+    if search.strip():
+        term = search.strip()
+        patients = patients.filter(Q(display_name__icontains=term) | Q(email__icontains=term))
+    annotated = _annotated_patients(
+        patients.select_related("patient_profile__clinic").order_by("display_name", "email")
+    )
+
+    rows: dict[Any, TriageRow] = {}
+    for patient in annotated:
+        figures: Any = patient  # carries the annotations above
+        row = TriageRow(
+            patient=patient,
+            today=today or patient.patient_profile.local_now().date(),
+            open_high=figures.open_high,
+            open_medium=figures.open_medium,
+            open_low=figures.open_low,
+            open_flag_rules=list(figures.open_rules or []),
+            unreviewed_entries=figures.unreviewed_entries,
+            last_entry_at=figures.last_entry_at,
+        )
+        rows[patient.pk] = row
+    if not rows:
+        return []
+
+    earliest = min(row.today for row in rows.values())
+    latest = max(row.today for row in rows.values())
+    since = _utc_floor(earliest - timedelta(days=2 * WEEK - 1))
+    week_since = _utc_floor(earliest - timedelta(days=WEEK - 1))
+    until = _utc_floor(latest + timedelta(days=2))
+    # The ids read above, not the scope again: a patient who joined since has no row.
+    ids = list(rows)
+
+    def local_day(row: TriageRow, moment: datetime) -> date:
+        return moment.astimezone(row.zone).date()
+
+    def days_ago(row: TriageRow, day: date) -> int:
+        return (row.today - day).days
+
+    # Pain: daily means, then the mean of the days of each week.
+    daily_pain: dict[Any, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
+    logged: dict[Any, set[date]] = defaultdict(set)
+    pain = PainEntry.objects.filter(
+        patient__in=ids, recorded_at__gte=since, recorded_at__lt=until
+    ).values_list("patient_id", "recorded_at", "intensity")
+    for patient_id, recorded_at, intensity in pain:
+        row = rows[patient_id]
+        day = local_day(row, recorded_at)
+        if 0 <= days_ago(row, day) < 2 * WEEK:
+            daily_pain[patient_id][day].append(intensity)
+            if days_ago(row, day) < WEEK:
+                logged[patient_id].add(day)
+    for patient_id, days in daily_pain.items():
+        row = rows[patient_id]
+        means = {day: Decimal(sum(v)) / len(v) for day, v in days.items()}
+        row.pain_7d_mean = _mean(m for day, m in means.items() if days_ago(row, day) < WEEK)
+        row.pain_prev_7d_mean = _mean(
+            m for day, m in means.items() if WEEK <= days_ago(row, day) < 2 * WEEK
+        )
+
+    # Kratom leaf grams per logged day of the last week.
+    pegs = PegAssessment.objects.filter(
+        patient__in=ids, recorded_at__gte=week_since, recorded_at__lt=until
+    ).values_list("patient_id", "recorded_at")
+    for patient_id, recorded_at in pegs:
+        row = rows[patient_id]
+        day = local_day(row, recorded_at)
+        if 0 <= days_ago(row, day) < WEEK:
+            logged[patient_id].add(day)
+    leaf_g: dict[Any, Decimal] = defaultdict(Decimal)
+    uses = UseEntry.objects.filter(
+        patient__in=ids, taken_at__gte=week_since, taken_at__lt=until
+    ).values_list("patient_id", "taken_at", "substance", "form", "amount")
+    for patient_id, taken_at, substance, form, amount in uses:
+        row = rows[patient_id]
+        day = local_day(row, taken_at)
+        if 0 <= days_ago(row, day) < WEEK:
+            logged[patient_id].add(day)
+            if is_kratom_leaf(substance, form):
+                leaf_g[patient_id] += amount
+    for patient_id, days_logged in logged.items():
+        rows[patient_id].kratom_7d_g_per_day = half_up(
+            leaf_g[patient_id] / len(days_logged), ONE_DECIMAL
+        )
+
+    # Sleep: the last few nights, newest first.
+    efficiencies: dict[Any, list[Decimal]] = defaultdict(list)
+    nights = (
+        SleepEntry.objects.filter(
+            patient__in=ids,
+            night_of__gte=earliest - timedelta(days=RECENT_NIGHTS_WITHIN_DAYS),
+            night_of__lte=latest,
+        )
+        .order_by("patient_id", "-night_of")
+        .values_list(
+            "patient_id",
+            "night_of",
+            "bedtime",
+            "lights_out_at",
+            "final_wake_at",
+            "rise_at",
+            "sleep_onset_latency_min",
+            "wake_after_sleep_onset_min",
+        )
+    )
+    for patient_id, night_of, bedtime, lights_out, final_wake, rise, sol, waso in nights:
+        row = rows[patient_id]
+        recent = 0 <= days_ago(row, night_of) <= RECENT_NIGHTS_WITHIN_DAYS
+        if not recent or len(efficiencies[patient_id]) >= RECENT_NIGHTS:
+            continue
+        metrics = sleep_metrics(
+            bedtime=bedtime,
+            lights_out_at=lights_out,
+            final_wake_at=final_wake,
+            rise_at=rise,
+            sleep_onset_latency_min=sol,
+            wake_after_sleep_onset_min=waso,
+        )
+        efficiencies[patient_id].append(metrics.sleep_efficiency_pct)
+    for patient_id, values in efficiencies.items():
+        rows[patient_id].sleep_efficiency_recent = _mean(values)
+
+    return sort_rows(list(rows.values()), ordering=DEFAULT_ORDERING)
+
+
+# Orderings: a missing figure always sorts last, whichever the direction.
+
+DEFAULT_ORDERING = "urgency"
+
+
+def _urgency_key(row: TriageRow) -> tuple[Any, ...]:
+    last = row.last_entry_at.timestamp() if row.last_entry_at else float("-inf")
+    return (
+        -row.severity_rank,
+        -row.open_flags_total,
+        -row.unreviewed_entries,
+        -last,
+        *_name_key(row),
+    )
+
+
+def _name_key(row: TriageRow) -> tuple[str, str]:
+    return ((row.patient.display_name or "").casefold(), row.patient.email.casefold())
+
+
+# ordering -> (the figure, descending?); ``urgency`` and the names are handled apart.
+_FIGURES: dict[str, Callable[[TriageRow], Any]] = {
+    "last_entry_at": lambda row: row.last_entry_at,
+    "pain_7d_mean": lambda row: row.pain_7d_mean,
+    "kratom_7d_g_per_day": lambda row: row.kratom_7d_g_per_day,
+    "sleep_efficiency_recent": lambda row: row.sleep_efficiency_recent,
+    "unreviewed_entries": lambda row: row.unreviewed_entries,
+}
+ORDERINGS: tuple[str, ...] = (
+    "urgency",
+    "name",
+    "-name",
+    *(f"{sign}{name}" for name in _FIGURES for sign in ("", "-")),
+)
+
+
+def sort_rows(rows: list[TriageRow], *, ordering: str) -> list[TriageRow]:
+    """Rows in one of ``ORDERINGS``; raises ValueError for any other."""
+    if ordering not in ORDERINGS:
+        raise ValueError(f"Unknown ordering: {ordering}")
+    if ordering == "urgency":
+        return sorted(rows, key=_urgency_key)
+    if ordering in ("name", "-name"):
+        return sorted(rows, key=_name_key, reverse=ordering == "-name")
+    descending = ordering.startswith("-")
+    figure = _FIGURES[ordering.lstrip("-")]
+    by_name = sorted(rows, key=_name_key)
+    present = [row for row in by_name if figure(row) is not None]
+    missing = [row for row in by_name if figure(row) is None]
+    # sorted is stable: equal figures keep the name order.
+    return sorted(present, key=figure, reverse=descending) + missing
+
+
+def filter_rows(
+    rows: Iterable[TriageRow], *, flagged: bool | None = None, not_logging: bool = False
+) -> list[TriageRow]:
+    """``flagged``: True keeps patients with an open flag, False those without."""
+    kept = list(rows)
+    if flagged is not None:
+        kept = [row for row in kept if (row.open_flags_total > 0) == flagged]
+    if not_logging:
+        kept = [row for row in kept if row.not_logging]
+    return kept

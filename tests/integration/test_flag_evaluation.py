@@ -1,0 +1,72 @@
+"""Entries saved through the API are evaluated for flags by a real worker process."""
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import pytest
+from django.utils import timezone
+
+from journals.models import Flag, FlagStatus
+from journals.tasks import flags_evaluate_task
+from tests.conftest import client_for
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+WAIT_S = 30
+T = TypeVar("T")
+
+
+def _wait_for(probe: Callable[[], T]) -> T:
+    """Poll another process's work until it shows, within a bound."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        if result := probe():
+            return result
+        time.sleep(0.1)
+    raise AssertionError("the worker did not finish in time")
+
+
+def _use(hours_ago: float, **fields: str) -> dict[str, str]:
+    return {
+        "taken_at": (timezone.now() - timedelta(hours=hours_ago)).isoformat(),
+        "mixed_with": "none",
+        "reason": "pain",
+        **fields,
+    }
+
+
+def test_kratom_and_alcohol_posted_by_the_patient_raise_a_co_use_flag(celery_worker, alice):
+    client = client_for(alice)
+    kratom = client.post(
+        "/api/v1/use-entries/",
+        _use(3, substance="kratom", amount="3", unit="g", form="powder"),
+        format="json",
+    )
+    beer = client.post(
+        "/api/v1/use-entries/",
+        _use(1, substance="alcohol", amount="2", unit="standard_drink", form="liquid"),
+        format="json",
+    )
+    assert (kratom.status_code, beer.status_code) == (201, 201)
+
+    flag = _wait_for(lambda: Flag.objects.filter(patient=alice, rule="co_use").first())
+
+    assert (flag.severity, flag.status) == ("high", FlagStatus.OPEN)
+    assert {item["entry_id"] for item in flag.evidence} == {kratom.json()["id"], beer.json()["id"]}
+
+
+def test_evaluations_repeated_by_the_worker_keep_one_open_flag(celery_worker, alice):
+    client = client_for(alice)
+    client.post(
+        "/api/v1/use-entries/",
+        _use(2, substance="kratom", amount="7", unit="g", form="powder"),
+        format="json",
+    )
+    _wait_for(lambda: Flag.objects.filter(patient=alice, rule="high_single_dose").exists())
+
+    results = [flags_evaluate_task.delay(str(alice.pk)) for _ in range(3)]
+
+    assert [r.get(timeout=WAIT_S) for r in results] == [1, 1, 1]
+    assert Flag.objects.filter(patient=alice, rule="high_single_dose").count() == 1
