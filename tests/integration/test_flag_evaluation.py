@@ -70,3 +70,22 @@ def test_evaluations_repeated_by_the_worker_keep_one_open_flag(celery_worker, al
 
     assert [r.get(timeout=WAIT_S) for r in results] == [1, 1, 1]
     assert Flag.objects.filter(patient=alice, rule="high_single_dose").count() == 1
+
+
+def test_the_flag_the_worker_raises_reaches_the_clinicians_list(
+    celery_worker, alice, bob, alice_team
+):
+    client_for(alice).post(
+        "/api/v1/use-entries/",
+        _use(1, substance="kratom", form="seven_oh", unit="mg", amount="15"),
+        format="json",
+    )
+
+    def flagged_for_bob():
+        listed = client_for(bob).get("/api/v1/patients/", {"flagged": "true"}).json()["results"]
+        return [p for p in listed if p["id"] == str(alice.pk)]
+
+    [row] = _wait_for(flagged_for_bob)
+    assert "seven_oh_product" in row["open_flag_rules"]
+    page = client_for(bob).get("/clinic/", {"flagged": "1"}).content.decode()
+    assert "7-OH product" in page
