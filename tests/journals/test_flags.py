@@ -38,8 +38,16 @@ from journals.flags import (
     rule_poor_sleep,
     rule_withdrawal,
 )
-from journals.models import Flag, FlagStatus, PainEntry, PatientThresholds, Rule, UseEntry
-from journals.thresholds import Thresholds
+from journals.models import (
+    ClinicThresholds,
+    Flag,
+    FlagStatus,
+    PainEntry,
+    PatientThresholds,
+    Rule,
+    UseEntry,
+)
+from journals.thresholds import Thresholds, effective_thresholds
 from patients.models import User
 from tests.factories import PainEntryFactory, SleepEntryFactory, UseEntryFactory
 from tests.journals.helpers import BERLIN, CHICAGO, NOW
@@ -950,3 +958,9 @@ def test_the_demo_evaluated_again_changes_nothing(demo):
         flags_evaluate(patient_id=patient_id)
 
     assert list(Flag.objects.order_by("id").values_list("id", "evidence", "updated_at")) == before
+
+
+def test_a_clinic_default_set_by_staff_applies_to_its_patients(alice):
+    ClinicThresholds.objects.create(clinic=alice.patient_profile.clinic, single_dose_g=Decimal(8))
+
+    assert effective_thresholds(patient=alice).single_dose_g == Decimal(8)
