@@ -613,8 +613,15 @@ def kratom_chart(
     )
 
 
-def journal_charts(*, axis: DateAxis, series: "TrendSeries") -> list[Chart]:
-    """Pain, sleep and kratom leaf of one series, on one axis, in that order."""
+def journal_charts(
+    *,
+    axis: DateAxis,
+    series: "TrendSeries",
+    marked_days: Collection[date] = (),
+    marked_label: str = "",
+) -> list[Chart]:
+    """Pain, sleep and kratom leaf of one series, on one axis, in that order; ``marked_days``
+    are marked on the kratom chart (see ``kratom_chart``)."""
     return [
         pain_chart(axis=axis, daily_nrs=series.pain_nrs, peg_scores=series.peg_scores),
         sleep_chart(
@@ -623,5 +630,10 @@ def journal_charts(*, axis: DateAxis, series: "TrendSeries") -> list[Chart]:
             efficiency_pct=series.sleep_efficiency_pct,
             quality=series.sleep_quality,
         ),
-        kratom_chart(axis=axis, leaf_g=series.kratom_leaf_g),
+        kratom_chart(
+            axis=axis,
+            leaf_g=series.kratom_leaf_g,
+            marked_days=marked_days,
+            marked_label=marked_label,
+        ),
     ]

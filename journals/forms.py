@@ -25,6 +25,7 @@ from journals.models import (
     UseEntry,
 )
 from journals.thresholds import THRESHOLD_FIELDS, Thresholds
+from patients.forms import add_service_errors
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -54,8 +55,7 @@ class EntryForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def apply_service_errors(self, exc: ValidationError) -> None:
-        for field, errors in exc.update_error_dict({}).items():
-            self.add_error(field if field in self.fields else None, errors)
+        add_service_errors(self, exc)
 
 
 NRS_CHOICES = [(n, str(n)) for n in range(11)]
@@ -72,7 +72,7 @@ class PainEntryForm(EntryForm):
 
     class Meta:
         model = PainEntry
-        fields = ["recorded_at", "intensity", "locations", "note"]
+        fields = [*PainEntry.answer_fields, "note"]
         labels = {
             "recorded_at": "When",
             "intensity": "Your pain right now (0 no pain, 10 worst pain imaginable)",
@@ -88,13 +88,7 @@ class PainEntryForm(EntryForm):
 class PegAssessmentForm(EntryForm):
     class Meta:
         model = PegAssessment
-        fields = [
-            "recorded_at",
-            "pain_average",
-            "enjoyment_interference",
-            "activity_interference",
-            "note",
-        ]
+        fields = [*PegAssessment.answer_fields, "note"]
         labels = {
             "recorded_at": "When",
             "pain_average": (
@@ -122,18 +116,7 @@ class PegAssessmentForm(EntryForm):
 class SleepEntryForm(EntryForm):
     class Meta:
         model = SleepEntry
-        fields = [
-            "night_of",
-            "bedtime",
-            "lights_out_at",
-            "sleep_onset_latency_min",
-            "awakenings",
-            "wake_after_sleep_onset_min",
-            "final_wake_at",
-            "rise_at",
-            "quality",
-            "note",
-        ]
+        fields = [*SleepEntry.answer_fields, "note"]
         labels = {
             "night_of": "The night that began on the evening of",
             "bedtime": "What time did you get into bed?",
@@ -160,17 +143,7 @@ class SleepEntryForm(EntryForm):
 class UseEntryForm(EntryForm):
     class Meta:
         model = UseEntry
-        fields = [
-            "taken_at",
-            "substance",
-            "amount",
-            "unit",
-            "form",
-            "mixed_with",
-            "product",
-            "reason",
-            "note",
-        ]
+        fields = [*UseEntry.answer_fields, "note"]
         labels = {
             "taken_at": "Time taken",
             "mixed_with": "Mixed with",

@@ -44,6 +44,9 @@ class JournalEntry(models.Model):
 
     # The field that places the entry on the patient's timeline (a datetime, or a date).
     moment_field: str = ""
+    # What the patient answers, in the order they are asked: the page forms and the API
+    # serializers both list these (plus ``note``).
+    answer_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -64,6 +67,7 @@ class PainEntry(JournalEntry):
     locations = models.JSONField(default=list, blank=True)
 
     moment_field = "recorded_at"
+    answer_fields = ("recorded_at", "intensity", "locations")
 
     class Meta:
         verbose_name_plural = "pain entries"
@@ -102,6 +106,12 @@ class PegAssessment(JournalEntry):
     )
 
     moment_field = "recorded_at"
+    answer_fields = (
+        "recorded_at",
+        "pain_average",
+        "enjoyment_interference",
+        "activity_interference",
+    )
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -140,6 +150,17 @@ class SleepEntry(JournalEntry):
     quality = score_field(1, 5, help_text="1 very poor, 2 poor, 3 fair, 4 good, 5 very good.")
 
     moment_field = "night_of"
+    answer_fields = (
+        "night_of",
+        "bedtime",
+        "lights_out_at",
+        "sleep_onset_latency_min",
+        "awakenings",
+        "wake_after_sleep_onset_min",
+        "final_wake_at",
+        "rise_at",
+        "quality",
+    )
 
     class Meta:
         verbose_name_plural = "sleep entries"
@@ -209,6 +230,16 @@ class UseEntry(JournalEntry):
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
 
     moment_field = "taken_at"
+    answer_fields = (
+        "taken_at",
+        "substance",
+        "amount",
+        "unit",
+        "form",
+        "mixed_with",
+        "product",
+        "reason",
+    )
 
     class Meta:
         verbose_name_plural = "use entries"

@@ -69,7 +69,7 @@ class PainEntrySerializer(EntrySerializer):
 
     class Meta:
         model = PainEntry
-        fields = (*ENTRY_META_FIELDS, "recorded_at", "intensity", "locations")
+        fields = (*ENTRY_META_FIELDS, *PainEntry.answer_fields)
         read_only_fields = READ_ONLY
 
 
@@ -83,14 +83,7 @@ class PegAssessmentSerializer(EntrySerializer):
 
     class Meta:
         model = PegAssessment
-        fields = (
-            *ENTRY_META_FIELDS,
-            "recorded_at",
-            "pain_average",
-            "enjoyment_interference",
-            "activity_interference",
-            "score",
-        )
+        fields = (*ENTRY_META_FIELDS, *PegAssessment.answer_fields, "score")
         read_only_fields = READ_ONLY
 
 
@@ -103,15 +96,7 @@ class SleepEntrySerializer(EntrySerializer):
         model = SleepEntry
         fields = (
             *ENTRY_META_FIELDS,
-            "night_of",
-            "bedtime",
-            "lights_out_at",
-            "sleep_onset_latency_min",
-            "awakenings",
-            "wake_after_sleep_onset_min",
-            "final_wake_at",
-            "rise_at",
-            "quality",
+            *SleepEntry.answer_fields,
             "time_in_bed_min",
             "total_sleep_min",
             "sleep_efficiency_pct",
@@ -127,17 +112,7 @@ class UseEntrySerializer(EntrySerializer):
 
     class Meta:
         model = UseEntry
-        fields = (
-            *ENTRY_META_FIELDS,
-            "taken_at",
-            "substance",
-            "amount",
-            "unit",
-            "form",
-            "mixed_with",
-            "product",
-            "reason",
-        )
+        fields = (*ENTRY_META_FIELDS, *UseEntry.answer_fields)
         read_only_fields = READ_ONLY
 
 

@@ -77,8 +77,7 @@ def entry_update(*, entry: E, data: Mapping[str, Any]) -> E:
     for field, value in data.items():
         setattr(entry, field, value)
     _validate(entry)
-    if hasattr(entry, "metrics"):
-        entry.__dict__.pop("metrics", None)
+    entry.__dict__.pop("metrics", None)  # a sleep entry's cached derived values
     try:
         with transaction.atomic():
             entry.save(update_fields=[*data.keys(), "updated_at"])

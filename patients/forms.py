@@ -2,8 +2,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 
 from patients.validators import validate_timezone
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the form fields it names (else at the top)."""
+    for field, errors in exc.update_error_dict({}).items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class SignInForm(AuthenticationForm):

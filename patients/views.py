@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -15,7 +14,7 @@ from journals.forms import ReminderSettingsForm
 from journals.services import reminder_settings_get, reminder_settings_update
 from patients import services
 from patients.audit import audit_reads
-from patients.forms import InvitationAcceptForm, ProfileForm
+from patients.forms import InvitationAcceptForm, ProfileForm, add_service_errors
 from patients.permissions import (
     SignedInRequest,
     clinician_required,
@@ -29,12 +28,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("signin")
     return redirect(home_url_for(request.user))
-
-
-def add_service_errors(form: Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the form fields it names."""
-    for field, errors in exc.update_error_dict({}).items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @never_cache

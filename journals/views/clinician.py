@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from journals import services
-from journals.charts import Chart, DateAxis, journal_charts, kratom_chart
+from journals.charts import Chart, DateAxis, journal_charts
 from journals.choices import SEDATING_SUBSTANCES, Substance
 from journals.forms import FlagNoteForm, ReviewForm, ThresholdOverridesForm
 from journals.models import (
@@ -208,14 +208,12 @@ def _render_page(
 
 def _charts(patient: User, axis: DateAxis, series: Any) -> list[Chart]:
     """Pain, sleep and kratom on one axis; kratom marks days with alcohol or a sedative."""
-    pain, sleep, _ = journal_charts(axis=axis, series=series)
-    kratom = kratom_chart(
+    return journal_charts(
         axis=axis,
-        leaf_g=series.kratom_leaf_g,
+        series=series,
         marked_days=_co_use_days(patient, axis),
         marked_label=CO_USE_LABEL,
     )
-    return [pain, sleep, kratom]
 
 
 def _co_use_days(patient: User, axis: DateAxis) -> set[date]:
