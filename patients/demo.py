@@ -43,6 +43,7 @@ class DemoClinician:
     key: str
     display_name: str
     title: str
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class Persona:
 
 
 CLINICIANS = (
-    DemoClinician("clinician1", "Dr Maya Okafor", "Pain medicine physician"),
-    DemoClinician("clinician2", "Sam Rivera", "Nurse practitioner"),
+    DemoClinician("clinician1", "Dr Maya Okafor", "Pain medicine physician", "America/New_York"),
+    DemoClinician("clinician2", "Sam Rivera", "Nurse practitioner", "America/Chicago"),
 )
 
 PERSONAS = (
@@ -242,6 +243,7 @@ def demo_seed(*, now: datetime) -> bool:
             password=DEMO_PASSWORD,
             display_name=c.display_name,
             title=c.title,
+            timezone_name=c.timezone,
         )
         for c in CLINICIANS
     ]

@@ -130,9 +130,19 @@ class ClinicianProfile(models.Model):
     )
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="clinicians")
     title = models.CharField(max_length=120, blank=True)
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA name"
+    )
+    digest_enabled = models.BooleanField(
+        default=True, help_text="A morning email when there are new flags or silent patients."
+    )
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class CareTeamMembership(models.Model):

@@ -55,12 +55,27 @@ def _new_user(*, email: str, password: str, role: str, display_name: str) -> Use
 
 
 @transaction.atomic
+@transaction.atomic
 def clinician_create(
-    *, clinic: Clinic, email: str, password: str, display_name: str = "", title: str = ""
+    *,
+    clinic: Clinic,
+    email: str,
+    password: str,
+    display_name: str = "",
+    title: str = "",
+    timezone_name: str = "UTC",
 ) -> User:
+    _check_timezone(timezone_name)
     user = _new_user(email=email, password=password, role=Role.CLINICIAN, display_name=display_name)
-    ClinicianProfile.objects.create(user=user, clinic=clinic, title=title)
+    ClinicianProfile.objects.create(user=user, clinic=clinic, title=title, timezone=timezone_name)
     return user
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        validate_timezone(name)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.messages}) from exc
 
 
 @transaction.atomic
@@ -73,10 +88,7 @@ def patient_create(
     timezone_name: str = "UTC",
     clinician: User | None = None,
 ) -> User:
-    try:
-        validate_timezone(timezone_name)
-    except ValidationError as exc:
-        raise ValidationError({"timezone": exc.messages}) from exc
+    _check_timezone(timezone_name)
     user = _new_user(email=email, password=password, role=Role.PATIENT, display_name=display_name)
     PatientProfile.objects.create(user=user, clinic=clinic, timezone=timezone_name)
     if clinician is not None:

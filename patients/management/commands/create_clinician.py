@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", required=True)
         parser.add_argument("--name", default="", help="Display name, e.g. 'Dr Maya Okafor'.")
         parser.add_argument("--title", default="", help="Job title, e.g. 'Nurse practitioner'.")
+        parser.add_argument(
+            "--timezone", default="UTC", help="IANA zone for the morning digest, e.g. Europe/Berlin."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         clinic = clinic_named(options["clinic"])
@@ -34,6 +37,7 @@ class Command(BaseCommand):
                 password=options["password"],
                 display_name=options["name"],
                 title=options["title"],
+                timezone_name=options["timezone"],
             )
         except ValidationError as exc:
             raise CommandError(
