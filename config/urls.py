@@ -1,15 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from config.security import swagger_ui_view
 from journals import api as journals_api
+from journals import api_exports
 from journals.api import ENTRY_ROUTES
 from patients import api as patients_api
 
 router = SimpleRouter()
 router.register("patients", patients_api.PatientsViewSet, basename="patient")
 router.register("care-team", patients_api.CareTeamViewSet, basename="care-team")
+router.register("access-log", patients_api.AccessLogViewSet, basename="access-log")
 router.register("invitations", patients_api.InvitationViewSet, basename="invitation")
 router.register("flags", journals_api.FlagViewSet, basename="flag")
 router.register(
@@ -25,6 +28,11 @@ for prefix, (own, of_patient) in ENTRY_ROUTES.items():
 
 api_v1 = [
     path("auth/token/", patients_api.TokenView.as_view(), name="auth-token"),
+    path(
+        "auth/signout-everywhere/",
+        patients_api.SignOutEverywhereView.as_view(),
+        name="auth-signout-everywhere",
+    ),
     path("me/", patients_api.MeView.as_view(), name="me"),
     path(
         "reminder-settings/",
@@ -36,8 +44,30 @@ api_v1 = [
         journals_api.PatientThresholdsView.as_view(),
         name="patient-thresholds",
     ),
+    # Exports and imports (issue #7): journals/api_exports.py
+    path("me/fhir/", api_exports.MeFhirView.as_view(), name="me-fhir"),
+    re_path(
+        r"^patients/(?P<patient_pk>[0-9a-f-]+)/fhir/$",
+        api_exports.PatientFhirView.as_view(),
+        name="patient-fhir",
+    ),
+    re_path(
+        r"^me/export/(?P<kind>[a-z]+)\.csv$",
+        api_exports.MeCsvExportView.as_view(),
+        name="me-export",
+    ),
+    re_path(
+        r"^patients/(?P<patient_pk>[0-9a-f-]+)/export/(?P<kind>[a-z]+)\.csv$",
+        api_exports.PatientCsvExportView.as_view(),
+        name="patient-export",
+    ),
+    re_path(
+        r"^me/import/(?P<kind>[a-z]+)\.csv$",
+        api_exports.MeCsvImportView.as_view(),
+        name="me-import",
+    ),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", swagger_ui_view(), name="docs"),  # CSP-safe Swagger UI (config/security.py)
     *router.urls,
 ]
 
@@ -48,5 +78,6 @@ urlpatterns = [
     path("", include("journals.urls")),
 ]
 
+handler400 = "config.errors.bad_request"
 handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"

@@ -1,10 +1,12 @@
 """Clinic staff set their clinic's flag thresholds here. Journal entries are health data
-and are not browsable in the admin; flags are shown read-only for oversight."""
+and are not browsable in the admin; flags and reminder deliveries are shown read-only for
+oversight."""
 
 from django.contrib import admin
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from journals.models import ClinicThresholds, Flag
+from journals.models import ClinicThresholds, Delivery, Flag
 
 
 @admin.register(ClinicThresholds)
@@ -19,6 +21,47 @@ class FlagAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Flag._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """What reached whom: every reminder and digest with when it was due, handed out, sent
+    or failed, and why. Read-only; staff see their own clinic's people."""
+
+    list_display = (
+        "kind",
+        "recipient",
+        "local_date",
+        "status",
+        "due_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("status", "kind", "local_date")
+    list_select_related = ("recipient",)
+    search_fields = ("recipient__email",)
+    date_hierarchy = "due_at"
+    readonly_fields = [field.name for field in Delivery._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
+        deliveries = super().get_queryset(request)
+        if request.user.is_superuser:
+            return deliveries
+        clinic = getattr(request.user, "clinic", None)
+        return deliveries.filter(
+            Q(recipient__patient_profile__clinic=clinic)
+            | Q(recipient__clinician_profile__clinic=clinic)
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:

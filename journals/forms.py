@@ -175,6 +175,7 @@ class ReminderSettingsForm(forms.ModelForm):
             "morning_time",
             "quiet_start",
             "quiet_end",
+            "follow_up_enabled",
         ]
         labels = {
             "evening_enabled": "Remind me to do the evening check-in",
@@ -183,6 +184,7 @@ class ReminderSettingsForm(forms.ModelForm):
             "morning_time": "Morning reminder at",
             "quiet_start": "Quiet hours start",
             "quiet_end": "Quiet hours end",
+            "follow_up_enabled": "After two days with nothing logged, send me one gentle note",
         }
         widgets = {
             "evening_time": TimeInput(),

@@ -297,6 +297,9 @@ class ReminderSettings(models.Model):
     morning_time = models.TimeField(default=time(8, 0))
     quiet_start = models.TimeField(default=time(23, 0))
     quiet_end = models.TimeField(default=time(7, 0))
+    follow_up_enabled = models.BooleanField(
+        default=True, help_text="A gentle note after two days with nothing logged."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -304,6 +307,97 @@ class ReminderSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Reminders of {self.patient_id}"
+
+    def silenced(self) -> list[str]:
+        """Reminders switched on at a time inside quiet hours: they will not be sent."""
+        times = [("Evening", self.evening_enabled, self.evening_time)]
+        times.append(("Morning", self.morning_enabled, self.morning_time))
+        return [
+            name
+            for name, enabled, clock in times
+            if enabled and in_quiet_hours(clock, self.quiet_start, self.quiet_end)
+        ]
+
+
+def in_quiet_hours(clock: time, quiet_start: time, quiet_end: time) -> bool:
+    """Quiet hours run from start to end, across midnight when start is later than end;
+    equal start and end mean none."""
+    if quiet_start == quiet_end:
+        return False
+    if quiet_start < quiet_end:
+        return quiet_start <= clock < quiet_end
+    return clock >= quiet_start or clock < quiet_end
+
+
+class ReminderKind(models.TextChoices):
+    EVENING = "evening", "Evening check-in"
+    MORNING = "morning", "Morning sleep diary"
+    FOLLOW_UP = "follow_up", "Follow-up after two quiet days"
+    DIGEST = "digest", "Clinician's morning digest"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # claimed by the dispatcher, waiting for a worker
+    SENDING = "sending", "Sending"  # a worker holds it until lease_expires_at
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"  # no longer needed when a worker took it
+    FAILED = "failed", "Failed"
+
+
+class Delivery(models.Model):
+    """One reminder or digest for one person on one local date: the row is created before
+    anything is sent, and its unique key is what makes a second dispatcher, a redelivered
+    message or a retry send nothing twice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    local_date = models.DateField(help_text="The recipient's local date it is for.")
+    channel = models.CharField(max_length=16, default="email")
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(default=timezone.now, help_text="Row created by dispatch.")
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(
+        max_length=200, blank=True, help_text="Why it failed or was skipped; never content."
+    )
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-due_at"]
+        indexes = [
+            models.Index(
+                fields=["status", "enqueued_at"],
+                name="delivery_unfinished",
+                condition=Q(status__in=["pending", "sending"]),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "local_date"], name="delivery_once_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="delivery_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="delivery_sent_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} on {self.local_date}"
 
 
 class Rule(models.TextChoices):

@@ -156,6 +156,7 @@ class ReminderSettingsSerializer(serializers.ModelSerializer):
             "morning_time",
             "quiet_start",
             "quiet_end",
+            "follow_up_enabled",
         )
 
 

@@ -14,12 +14,14 @@ from journals.models import (
     FlagStatus,
     JournalEntry,
     PatientThresholds,
+    ReminderKind,
     ReminderSettings,
     Review,
     SleepEntry,
 )
 from journals.thresholds import THRESHOLD_FIELDS
-from patients.models import User
+from patients import audit
+from patients.models import AuditAction, ClinicianProfile, User
 
 E = TypeVar("E", bound=JournalEntry)
 
@@ -63,6 +65,12 @@ def _entry_create(
     try:
         with transaction.atomic():
             entry.save(force_insert=True)
+            audit.audit_entry_change(
+                action=AuditAction.CREATE,
+                entry=entry,
+                before=None,
+                after=audit.entry_answers(entry),
+            )
     except IntegrityError:
         if entry_id is not None:
             existing = _existing_with_id(patient=patient, model=model, entry_id=entry_id)
@@ -74,6 +82,9 @@ def _entry_create(
 
 
 def entry_update(*, entry: E, data: Mapping[str, Any]) -> E:
+    # From the database: a bound form has already put its typed values on ``entry``.
+    stored = type(entry)._default_manager.filter(pk=entry.pk).first()
+    before = audit.entry_answers(stored) if stored is not None else None
     for field, value in data.items():
         setattr(entry, field, value)
     _validate(entry)
@@ -81,6 +92,12 @@ def entry_update(*, entry: E, data: Mapping[str, Any]) -> E:
     try:
         with transaction.atomic():
             entry.save(update_fields=[*data.keys(), "updated_at"])
+            audit.audit_entry_change(
+                action=AuditAction.UPDATE,
+                entry=entry,
+                before=before,
+                after=audit.entry_answers(entry),
+            )
     except IntegrityError:
         _validate(entry)
         raise
@@ -90,7 +107,11 @@ def entry_update(*, entry: E, data: Mapping[str, Any]) -> E:
 
 def entry_delete(*, entry: JournalEntry) -> None:
     patient_id = entry.patient_id
-    entry.delete()
+    with transaction.atomic():
+        audit.audit_entry_change(
+            action=AuditAction.DELETE, entry=entry, before=audit.entry_answers(entry), after=None
+        )
+        entry.delete()
     _flags_evaluate_on_commit(patient_id=patient_id)
 
 
@@ -129,6 +150,14 @@ def reminder_settings_get(*, patient: User) -> ReminderSettings:
     """A patient's reminder settings; the defaults until they change them."""
     found, _ = ReminderSettings.objects.get_or_create(patient=patient)
     return found
+
+
+def reminder_turn_off(*, person: User, kind: str) -> None:
+    """From the link in a reminder email: that one reminder off (idempotent)."""
+    if kind == ReminderKind.DIGEST:
+        ClinicianProfile.objects.filter(user=person).update(digest_enabled=False)
+        return
+    reminder_settings_update(patient=person, data={f"{kind}_enabled": False})
 
 
 def reminder_settings_update(*, patient: User, data: Mapping[str, Any]) -> ReminderSettings:
@@ -179,11 +208,21 @@ def thresholds_update(
     overrides = PatientThresholds.objects.filter(pk=patient.pk).first() or PatientThresholds(
         patient=patient
     )
+    before = {field: getattr(overrides, field) for field in THRESHOLD_FIELDS}
     for field in THRESHOLD_FIELDS:
         setattr(overrides, field, data.get(field))
     overrides.updated_by = clinician
     overrides.full_clean(exclude=["patient", "updated_by"])
-    overrides.save()
+    with transaction.atomic():
+        overrides.save()
+        audit.audit_change(
+            action=AuditAction.UPDATE,
+            actor=clinician,
+            patient_id=patient.pk,
+            obj=overrides,
+            before=before,
+            after={field: getattr(overrides, field) for field in THRESHOLD_FIELDS},
+        )
     return overrides
 
 
@@ -191,6 +230,8 @@ def flag_acknowledge(*, flag: Flag, clinician: User, note: str = "") -> Flag:
     """An open flag is seen by a clinician; a later occurrence then opens a new flag."""
     return _flag_move(
         flag=flag,
+        clinician=clinician,
+        action=AuditAction.FLAG_ACKNOWLEDGED,
         allowed_from=[FlagStatus.OPEN],
         changes={
             "status": FlagStatus.ACKNOWLEDGED,
@@ -210,11 +251,18 @@ def flag_resolve(*, flag: Flag, clinician: User, note: str = "") -> Flag:
     if note.strip():
         changes["note"] = note.strip()
     return _flag_move(
-        flag=flag, allowed_from=[FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED], changes=changes
+        flag=flag,
+        clinician=clinician,
+        action=AuditAction.FLAG_RESOLVED,
+        allowed_from=[FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED],
+        changes=changes,
     )
 
 
-def _flag_move(*, flag: Flag, allowed_from: list[str], changes: dict[str, Any]) -> Flag:
+@transaction.atomic
+def _flag_move(
+    *, flag: Flag, clinician: User, action: str, allowed_from: list[str], changes: dict[str, Any]
+) -> Flag:
     if len(changes.get("note", "")) > NOTE_MAX:
         raise ValidationError({"note": [f"Keep the note under {NOTE_MAX} characters."]})
     # Conditional update: two clinicians acting at once cannot both move the same flag.
@@ -225,7 +273,16 @@ def _flag_move(*, flag: Flag, allowed_from: list[str], changes: dict[str, Any]) 
         raise ValidationError(
             {"status": [f"This flag is already {flag.get_status_display().lower()}."]}
         )
+    before = {"status": flag.status}
     flag.refresh_from_db()
+    audit.audit_change(
+        action=action,
+        actor=clinician,
+        patient_id=flag.patient_id,
+        obj=flag,
+        before=before,
+        after={"status": flag.status},
+    )
     return flag
 
 
@@ -233,5 +290,9 @@ def review_create(*, patient: User, clinician: User, note: str = "") -> Review:
     """The clinician has reviewed the patient's journal up to now."""
     review = Review(patient=patient, clinician=clinician, note=note.strip())
     review.full_clean(exclude=["patient", "clinician"])
-    review.save()
+    with transaction.atomic():
+        review.save()
+        audit.audit_change(
+            action=AuditAction.CREATE, actor=clinician, patient_id=patient.pk, obj=review
+        )
     return review

@@ -3,10 +3,13 @@
 import logging
 import uuid
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from journals import flags
+from journals import flags, reminders
+from journals.channels import TransientSendError
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +51,52 @@ def flags_evaluate_on_commit(patient_id: uuid.UUID | str) -> None:
         flags_evaluate_task.delay(str(patient_id))
 
     transaction.on_commit(enqueue_flags_evaluation, robust=True)
+
+
+@shared_task(acks_late=True)
+def reminders_dispatch_task() -> dict[str, int]:
+    """Every minute (beat): write the rows now due and hand them to the workers."""
+    result = reminders.reminders_dispatch()
+    return {
+        "created": result.created,
+        "enqueued": result.enqueued,
+        "recovered": result.recovered,
+        "expired": result.expired,
+    }
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=reminders.MAX_ATTEMPTS - 1,
+    soft_time_limit=settings.REMINDER_SEND_TIME_LIMIT_SECONDS,
+    time_limit=settings.REMINDER_SEND_TIME_LIMIT_SECONDS + 5,
+)
+def delivery_send_task(self: Task, delivery_id: str) -> str:
+    """Send one delivery. Idempotent: the row is claimed before anything goes out, so a
+    redelivered or duplicated message finds it taken or done."""
+    try:
+        return reminders.delivery_send(delivery_id=delivery_id).value
+    except (TransientSendError, SoftTimeLimitExceeded) as exc:
+        reason = exc.reason if isinstance(exc, TransientSendError) else "send timed out"
+        if self.request.retries >= (self.max_retries or 0):
+            reminders.delivery_mark_failed(delivery_id=delivery_id, reason=reason)
+            return reminders.Outcome.DONE.value
+        delay = reminders.retry_delay(self.request.retries)
+        reminders.delivery_retry_later(delivery_id=delivery_id, delay_s=delay)
+        raise self.retry(countdown=delay) from exc
+
+
+def deliveries_send_on_commit(delivery_ids: list[uuid.UUID]) -> None:
+    """After the dispatcher's transaction commits, publish one send message per row over a
+    single broker connection."""
+    if not delivery_ids:
+        return
+
+    def publish_deliveries() -> None:
+        with delivery_send_task.app.producer_or_acquire() as producer:
+            for delivery_id in delivery_ids:
+                delivery_send_task.apply_async((str(delivery_id),), producer=producer)
+
+    transaction.on_commit(publish_deliveries)

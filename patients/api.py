@@ -3,8 +3,14 @@
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -18,9 +24,16 @@ from config.schema import VALIDATION_ERROR
 from journals import triage
 from patients import services
 from patients.audit import audit_reads
-from patients.models import CareTeamMembership, Invitation, User
-from patients.permissions import memberships_of_patient, patients_visible_to
+from patients.auth import signin_failed, token_create
+from patients.mfa import has_second_factor, needs_second_factor
+from patients.models import AuditEvent, CareTeamMembership, Invitation, User
+from patients.permissions import (
+    access_log_of_patient,
+    memberships_of_patient,
+    patients_visible_to,
+)
 from patients.serializers import (
+    AccessLogEventSerializer,
     CareTeamMembershipSerializer,
     InvitationSerializer,
     MeSerializer,
@@ -32,6 +45,8 @@ from patients.serializers import (
 )
 
 SIGN_IN_FAILED = "Unable to sign in with the email and password given."
+OTP_NEEDED = "Enter the code from your authenticator app (or a backup code)."
+OTP_NOT_SET_UP = "Set up two-step sign-in first: sign in on the website with your password."
 
 
 class TriageQuerySerializer(serializers.Serializer):
@@ -43,7 +58,13 @@ class TriageQuerySerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
-    """Exchange email and password for an API token; DELETE revokes the token in use."""
+    """Exchange email, password and (when the account has two-step sign-in) the code for an
+    API token; DELETE revokes the token in use.
+
+    A wrong email, a wrong password and a locked account give the same answer. Only after
+    the right password does the answer speak of ``otp``: missing, wrong, or not set up yet.
+    A wrong code counts as a failed sign-in for the lockout.
+    """
 
     def get_permissions(self) -> list[Any]:
         if self.request.method == "POST":
@@ -52,7 +73,7 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer},
+        responses={200: TokenSerializer, 400: VALIDATION_ERROR},
         tags=["auth"],
         summary="Sign in and get a token",
     )
@@ -66,13 +87,35 @@ class TokenView(APIView):
         )
         if user is None:
             raise serializers.ValidationError({"non_field_errors": [SIGN_IN_FAILED]})
-        instance, token = AuthToken.objects.create(user)
+        if needs_second_factor(user):
+            code = credentials.validated_data.get("otp", "")
+            if not has_second_factor(user):
+                raise serializers.ValidationError({"otp": [OTP_NOT_SET_UP]})
+            if not code:
+                raise serializers.ValidationError({"otp": [OTP_NEEDED]})
+            if services.mfa_code_verify(user=user, code=code) is None:
+                signin_failed(request, user.email)
+                raise serializers.ValidationError({"otp": [services.WRONG_CODE]})
+        instance, token = token_create(user)
+        user_logged_in.send(sender=type(user), request=request, user=user)
         return Response({"token": token, "expiry": instance.expiry})
 
     @extend_schema(responses={204: None}, tags=["auth"], summary="Revoke the token in use")
     def delete(self, request: Request) -> Response:
         if isinstance(request.auth, AuthToken):
             request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignOutEverywhereView(APIView):
+    """End every session and API token of the signed-in person, this one too."""
+
+    @extend_schema(
+        request=None, responses={204: None}, tags=["auth"], summary="Sign out everywhere"
+    )
+    def post(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        services.user_sessions_end(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -106,6 +149,7 @@ class MeView(AnyRoleAPIView):
             user=self.current(),
             display_name=changes.validated_data.get("display_name"),
             timezone_name=changes.validated_data.get("timezone"),
+            digest_enabled=changes.validated_data.get("digest_enabled"),
         )
         return Response(MeSerializer(user).data)
 
@@ -222,3 +266,20 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Clinicia
             clinician=self.user, email=serializer.validated_data["email"]
         )
         return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["me"])
+@extend_schema_view(list=extend_schema(summary="Who accessed my record, newest first"))
+class AccessLogViewSet(mixins.ListModelMixin, PatientViewSet):
+    """Who accessed my record: every read and change of the patient's own record, newest
+    first, with who did it (a clinician's name, title and clinic; "you"; or Mitra)."""
+
+    serializer_class = AccessLogEventSerializer
+    queryset = AuditEvent.objects.none()
+
+    def scoped_queryset(self) -> QuerySet[AuditEvent]:
+        return (
+            access_log_of_patient(self.user)
+            .select_related("actor__clinician_profile__clinic")
+            .order_by("-at", "-id")
+        )

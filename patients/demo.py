@@ -17,13 +17,20 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from journals.choices import Form, MixedWith, PainLocation, Reason, Substance, Unit
 from journals.flags import flags_evaluate
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.validators import night_of_for
 from patients.models import Role, User
-from patients.services import care_team_add, clinic_get_or_create, clinician_create, patient_create
+from patients.services import (
+    care_team_add,
+    clinic_get_or_create,
+    clinician_create,
+    mfa_totp_enrol,
+    patient_create,
+)
 
 DEMO_CLINIC = "Mitra Demo Clinic"
 DEMO_DOMAIN = "demo.mitra.test"
@@ -230,6 +237,14 @@ def demo_logins() -> list[tuple[str, str]]:
     ]
 
 
+def demo_otpauth_uris() -> dict[str, str]:
+    """email -> otpauth URI of each demo clinician's authenticator (two-step sign-in)."""
+    devices = TOTPDevice.objects.filter(
+        user__email__in=[demo_email(c.key) for c in CLINICIANS], confirmed=True
+    ).select_related("user")
+    return {device.user.email: device.config_url for device in devices}
+
+
 @transaction.atomic
 def demo_seed(*, now: datetime) -> bool:
     """Create the demo clinic, its people and their journals. False if it already exists."""
@@ -247,6 +262,8 @@ def demo_seed(*, now: datetime) -> bool:
         )
         for c in CLINICIANS
     ]
+    for clinician in (first, second):
+        mfa_totp_enrol(user=clinician)  # clinicians sign in with a code: the URI is printed
     entries: list[JournalEntry] = []
     patients: list[User] = []
     for persona in PERSONAS:

@@ -27,6 +27,21 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(autocomplete="email", inputmode="email")
 
 
+class CodeForm(forms.Form):
+    """The second step: a code from the authenticator app, or a backup code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        strip=True,
+        help_text="The 6-digit code your authenticator app shows now, or one of your backup codes.",
+        widget=forms.TextInput(
+            # No numeric keypad: backup codes have letters.
+            attrs={"autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+
 class PasswordResetRequestForm(PasswordResetForm):
     """Django's reset form already answers the same whether or not the email is known."""
 
@@ -73,3 +88,18 @@ class ProfileForm(forms.Form):
         validators=[validate_timezone],
         help_text="An IANA name such as Europe/Berlin. Your days and reminders follow it.",
     )
+
+
+class ClinicianSettingsForm(ProfileForm):
+    """A clinician's name, the zone of their morning digest, and the digest switch."""
+
+    digest_enabled = forms.BooleanField(
+        label="Email me a morning summary when there are new flags or patients stop logging",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "timezone"
+        ].help_text = "An IANA name such as America/Chicago. The summary comes at 07:30 in it."

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -84,8 +85,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == Role.CLINICIAN
 
     @property
+    def profile(self) -> "PatientProfile | ClinicianProfile | None":
+        return getattr(self, f"{self.role}_profile", None)
+
+    @property
     def clinic(self) -> "Clinic | None":
-        profile = getattr(self, f"{self.role}_profile", None)
+        profile = self.profile
         return profile.clinic if profile is not None else None
 
 
@@ -222,24 +227,81 @@ class Invitation(models.Model):
 
 class AuditAction(models.TextChoices):
     VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    DELETE = "delete", "Deleted"
+    EXPORT = "export", "Exported"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    SIGN_OUT = "sign_out", "Signed out"
+    CONSENT_CHANGE = "consent_change", "Changed consent"
+    FLAG_ACKNOWLEDGED = "flag_acknowledged", "Acknowledged a flag"
+    FLAG_RESOLVED = "flag_resolved", "Resolved a flag"
 
 
 class AuditEvent(models.Model):
-    """One access to a patient's record. Rows are only ever added."""
+    """Who did what to which patient's record, when, from where. Rows are only ever added:
+    a database trigger (migration 0004) refuses UPDATE and DELETE.
+
+    Both people are PROTECT: a user with an audit history cannot be deleted (deactivate them
+    instead), so deleting a user never needs to touch an audit row, which the trigger would
+    refuse anyway. ``actor`` is empty for a failed sign-in to an unknown account (nothing
+    identifying about it is kept) and for changes made outside a request (commands).
+    ``patient`` is empty for events about no patient (sign-in, export).
+    """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_actions"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_actions",
     )
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_events"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
     )
-    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
     object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    # A journal entry's answers before and after a change (None: created / deleted).
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
-        indexes = [models.Index(fields=["patient", "-at"])]
+        indexes = [
+            models.Index(fields=["patient", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.action} {self.object_type} of {self.patient_id}"
+
+    @property
+    def object_label(self) -> str:
+        """What the event was about, in the patient's words ("a sleep diary")."""
+        return AUDIT_OBJECT_LABELS.get(self.object_type, "your record")
+
+
+# ``AuditEvent.object_type`` values, as a patient reads them in their access log.
+AUDIT_OBJECT_LABELS = {
+    "patient": "your record",
+    "painentry": "a pain entry",
+    "pegassessment": "a weekly pain check",
+    "sleepentry": "a sleep diary",
+    "useentry": "a use entry",
+    "flag": "a safety flag",
+    "review": "a review of your journal",
+    "summary": "a visit summary of your journal",
+    "export_csv": "your journal, as a spreadsheet file",
+    "export_fhir": "your journal, as a health record file",
+    "thresholds": "your safety flag settings",
+    "patientthresholds": "your safety flag settings",
+    "careteammembership": "your care team",
+}

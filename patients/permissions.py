@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,7 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from journals.models import Flag, Review
-from patients.models import CareTeamMembership, Role, User
+from patients.models import AuditEvent, CareTeamMembership, Role, User
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -116,6 +116,34 @@ def reviews_visible_to(user: User) -> QuerySet[Review]:
 def memberships_of_patient(patient: User) -> QuerySet[CareTeamMembership]:
     """A patient's own care team, including revoked consent, so they can restore it."""
     return CareTeamMembership.objects.filter(patient=patient, ended_at__isnull=True)
+
+
+def access_log_of_patient(user: User) -> QuerySet[AuditEvent]:
+    """The access log ("who accessed my record"): the events about a patient's own record,
+    done by them, by clinicians or by Mitra itself; never by another patient. Nobody else
+    reads it here (clinic staff use ``audit_events_for_staff``)."""
+    if not user.is_authenticated or user.role != Role.PATIENT:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(patient=user).filter(
+        Q(actor=user) | Q(actor__role=Role.CLINICIAN) | Q(actor__isnull=True)
+    )
+
+
+def audit_events_for_staff(user: User) -> QuerySet[AuditEvent]:
+    """The audit log in the admin: all of it for a superuser; for clinic staff, the events
+    about their clinic's patients or done by its people; nothing for anyone else."""
+    if not user.is_authenticated or not user.is_active or not user.is_staff:
+        return AuditEvent.objects.none()
+    if user.is_superuser:
+        return AuditEvent.objects.all()
+    clinic = user.clinic
+    if clinic is None:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(
+        Q(patient__patient_profile__clinic=clinic)
+        | Q(actor__clinician_profile__clinic=clinic)
+        | Q(actor__patient_profile__clinic=clinic)
+    )
 
 
 def home_url_for(user: User) -> str:

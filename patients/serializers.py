@@ -3,7 +3,15 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from patients.models import CareTeamMembership, Clinic, Invitation, Role, User
+from patients.models import (
+    AuditAction,
+    AuditEvent,
+    CareTeamMembership,
+    Clinic,
+    Invitation,
+    Role,
+    User,
+)
 from patients.validators import validate_timezone
 
 
@@ -16,6 +24,13 @@ class ClinicSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="The code from the authenticator app, or a backup code: needed by clinicians "
+        "and by patients who turned on two-step sign-in.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -28,8 +43,13 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
     role = serializers.ChoiceField(choices=Role.choices, read_only=True)
     clinic = serializers.SerializerMethodField()
-    timezone = serializers.SerializerMethodField(help_text="IANA name; null for clinicians.")
+    timezone = serializers.SerializerMethodField(
+        help_text="IANA name: a patient's days and reminders, a clinician's morning digest."
+    )
     display_name = serializers.CharField(read_only=True)
+    digest_enabled = serializers.SerializerMethodField(
+        help_text="Clinicians: the morning summary email. Null for patients."
+    )
 
     @extend_schema_field(ClinicSerializer(allow_null=True))
     def get_clinic(self, user: User) -> dict[str, Any] | None:
@@ -37,14 +57,17 @@ class MeSerializer(serializers.Serializer):
         return ClinicSerializer(clinic).data if clinic else None
 
     def get_timezone(self, user: User) -> str | None:
-        return user.patient_profile.timezone if user.is_patient else None
+        profile = user.profile
+        return profile.timezone if profile is not None else None
+
+    def get_digest_enabled(self, user: User) -> bool | None:
+        return user.clinician_profile.digest_enabled if user.is_clinician else None
 
 
 class MeUpdateSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    timezone = serializers.CharField(
-        max_length=64, required=False, validators=[validate_timezone], help_text="Patients only."
-    )
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    digest_enabled = serializers.BooleanField(required=False, help_text="Clinicians only.")
 
 
 class PatientSerializer(serializers.ModelSerializer):
@@ -147,3 +170,48 @@ class PatientTriageSerializer(serializers.Serializer):
         read_only=True,
         help_text="Mean sleep efficiency (%) of the last 5 nights logged in the last 14 days.",
     )
+
+
+class AccessLogActorSerializer(serializers.Serializer):
+    """Who did it: the patient themself, a clinician (name, title, clinic), or Mitra itself
+    (a change made outside anyone's session). Never an email, never another patient."""
+
+    kind = serializers.ChoiceField(choices=["you", "clinician", "mitra"])
+    display_name = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    clinic = serializers.CharField(allow_null=True)
+
+
+def access_log_actor(event: AuditEvent) -> dict[str, Any]:
+    """The access log's "who" of one event (the page shows the same)."""
+    actor = event.actor
+    if actor is None:
+        return {"kind": "mitra", "display_name": "Mitra", "title": "", "clinic": None}
+    if actor.pk == event.patient_id:
+        return {"kind": "you", "display_name": "You", "title": "", "clinic": None}
+    profile = getattr(actor, "clinician_profile", None)
+    return {
+        "kind": "clinician",
+        "display_name": actor.display_name or "A clinician",
+        "title": profile.title if profile is not None else "",
+        "clinic": profile.clinic.name if profile is not None else None,
+    }
+
+
+class AccessLogEventSerializer(serializers.ModelSerializer):
+    """One line of "who accessed my record", newest first."""
+
+    action = serializers.ChoiceField(choices=AuditAction.choices, read_only=True)
+    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    about = serializers.CharField(
+        source="object_label", read_only=True, help_text='What it was about ("a sleep diary").'
+    )
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ("id", "at", "action", "action_display", "about", "actor")
+
+    @extend_schema_field(AccessLogActorSerializer)
+    def get_actor(self, event: AuditEvent) -> dict[str, Any]:
+        return access_log_actor(event)

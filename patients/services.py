@@ -3,15 +3,29 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import SESSION_KEY, password_validation
+from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
+from patients import audit
+from patients.mfa import (
+    BACKUP_CODE_COUNT,
+    BACKUP_DEVICE_NAME,
+    TOTP_DEVICE_NAME,
+    is_app_code,
+    normalize_code,
+)
 from patients.models import (
+    AuditAction,
     CareTeamMembership,
     Clinic,
     ClinicianProfile,
@@ -103,28 +117,61 @@ def care_team_add(*, patient: User, clinician: User) -> CareTeamMembership:
         raise ValidationError("A care team joins a patient and a clinician.")
     if patient.patient_profile.clinic_id != clinician.clinician_profile.clinic_id:
         raise ValidationError("The clinician and the patient belong to different clinics.")
-    membership, created = CareTeamMembership.objects.get_or_create(
-        patient=patient, clinician=clinician
-    )
-    if not created and membership.ended_at is not None:
-        # Back on the team; a consent the patient withdrew stays withdrawn.
-        membership.ended_at = None
-        membership.save(update_fields=["ended_at"])
+    with transaction.atomic():
+        membership, created = CareTeamMembership.objects.get_or_create(
+            patient=patient, clinician=clinician
+        )
+        if created:
+            _audit_consent(membership, before=None)
+        elif membership.ended_at is not None:
+            # Back on the team; a consent the patient withdrew stays withdrawn.
+            before = _consent_state(membership)
+            membership.ended_at = None
+            membership.save(update_fields=["ended_at"])
+            _audit_consent(membership, before=before)
     return membership
+
+
+def _consent_state(membership: CareTeamMembership) -> dict[str, object]:
+    return {
+        "clinician": str(membership.clinician_id),
+        "on_care_team": membership.is_active,
+        "consent": membership.consent_active,
+    }
+
+
+def _audit_consent(
+    membership: CareTeamMembership, *, before: dict[str, object] | None, by_patient: bool = False
+) -> None:
+    """Consent and care-team changes; the patient's own when they revoke or restore."""
+    audit.audit_change(
+        action=AuditAction.CONSENT_CHANGE,
+        actor=membership.patient if by_patient else None,
+        patient_id=membership.patient_id,
+        obj=membership,
+        before=before,
+        after=_consent_state(membership),
+    )
 
 
 def care_team_revoke(*, membership: CareTeamMembership) -> CareTeamMembership:
     """The patient withdraws consent: the clinician's very next request is refused."""
     if membership.consent_revoked_at is None:
+        before = _consent_state(membership)
         membership.consent_revoked_at = timezone.now()
-        membership.save(update_fields=["consent_revoked_at"])
+        with transaction.atomic():
+            membership.save(update_fields=["consent_revoked_at"])
+            _audit_consent(membership, before=before, by_patient=True)
     return membership
 
 
 def care_team_restore(*, membership: CareTeamMembership) -> CareTeamMembership:
+    before = _consent_state(membership)
     membership.consent_revoked_at = None
     membership.consent_granted_at = timezone.now()
-    membership.save(update_fields=["consent_revoked_at", "consent_granted_at"])
+    with transaction.atomic():
+        membership.save(update_fields=["consent_revoked_at", "consent_granted_at"])
+        _audit_consent(membership, before=before, by_patient=True)
     return membership
 
 
@@ -244,16 +291,116 @@ def _existing_patient_joins(*, invitation: Invitation, user: User, password: str
 
 
 @transaction.atomic
+@transaction.atomic
 def profile_update(
-    *, user: User, display_name: str | None = None, timezone_name: str | None = None
+    *,
+    user: User,
+    display_name: str | None = None,
+    timezone_name: str | None = None,
+    digest_enabled: bool | None = None,
 ) -> User:
+    """What a person may change about themself: their name, their time zone (a patient's
+    days and reminders, a clinician's morning digest), and a clinician's digest switch."""
+    profile = user.profile
+    if profile is None:
+        raise ValidationError("This account has no profile to change.")
     if timezone_name is not None:
-        if not user.is_patient:
-            raise ValidationError({"timezone": ["Only patients have a journal time zone."]})
-        validate_timezone(timezone_name)
-        user.patient_profile.timezone = timezone_name
-        user.patient_profile.save(update_fields=["timezone"])
+        _check_timezone(timezone_name)
+        profile.timezone = timezone_name
+        profile.save(update_fields=["timezone"])
+    if digest_enabled is not None:
+        if not isinstance(profile, ClinicianProfile):
+            raise ValidationError({"digest_enabled": ["Only clinicians get the morning digest."]})
+        profile.digest_enabled = digest_enabled
+        profile.save(update_fields=["digest_enabled"])
     if display_name is not None:
         user.display_name = display_name.strip()
         user.save(update_fields=["display_name"])
     return user
+
+
+# Sign-in (issue #6): two-step devices, backup codes, ending sessions ------------------------
+
+WRONG_CODE = (
+    "That code did not work. Check that your phone's clock is right and use the newest code."
+)
+
+
+def mfa_setup_start(*, user: User) -> TOTPDevice:
+    """The authenticator someone is setting up: made once, kept until confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def mfa_totp_enrol(*, user: User) -> TOTPDevice:
+    """An authenticator confirmed at once, for accounts a command makes (the demo's): the
+    command hands its otpauth URI over, in place of the QR code and first code."""
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+
+
+def mfa_setup_confirm(*, device: TOTPDevice, code: str) -> list[str]:
+    """Confirm a new authenticator with a first code from it; return new backup codes.
+
+    The code is checked as at sign-in, so it cannot be used again. Any older authenticator
+    of the person is removed: one phone at a time. The backup codes are shown once.
+    """
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        accepted = not device.confirmed and device.verify_token(normalize_code(code))
+    if not accepted:  # outside the transaction, so the device's throttle count is kept
+        raise ValidationError({"code": [WRONG_CODE]})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        return mfa_backup_codes_renew(user=device.user)
+
+
+def mfa_code_verify(*, user: User, code: str) -> Device | None:
+    """The device that accepts this code, else None.
+
+    Six digits are checked against the authenticator: each code works once (django-otp
+    keeps the time step of the last one used, so a replay is refused) and failures slow
+    further tries down. Anything else is tried as a backup code, which is then used up.
+    """
+    code = normalize_code(code)
+    model = TOTPDevice if is_app_code(code) else StaticDevice
+    with transaction.atomic():
+        for device in model.objects.filter(user=user, confirmed=True).select_for_update():
+            if device.verify_token(code):
+                return device
+    return None
+
+
+@transaction.atomic
+def mfa_backup_codes_renew(*, user: User) -> list[str]:
+    """A fresh set of single-use backup codes; the old ones stop working."""
+    device = StaticDevice.objects.filter(user=user).order_by("id").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """Sign someone out everywhere (but the session kept): every session and API token.
+
+    Sessions do not index their user, so the live ones are read and decoded: fine for a
+    clinic's few thousand, and only on a password change, a deactivation or a request.
+    Returns how many sessions ended.
+    """
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.session_key != keep_session_key
+        and session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(session_key__in=ended).delete()
+    AuthToken.objects.filter(user=user).delete()
+    return len(ended)

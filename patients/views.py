@@ -1,27 +1,59 @@
 """Pages about people: home, invitation, settings and care team, the clinician's triage list."""
 
+import django_otp
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from journals import triage
 from journals.forms import ReminderSettingsForm
 from journals.services import reminder_settings_get, reminder_settings_update
 from patients import services
 from patients.audit import audit_reads
-from patients.forms import InvitationAcceptForm, ProfileForm, add_service_errors
+from patients.auth import (
+    MFA_REQUIRED,
+    pending_clear,
+    pending_start,
+    pending_user,
+    signin_complete,
+    signin_failed,
+    signin_refused,
+)
+from patients.forms import (
+    ClinicianSettingsForm,
+    CodeForm,
+    InvitationAcceptForm,
+    ProfileForm,
+    SignInForm,
+    add_service_errors,
+)
+from patients.mfa import (
+    backup_codes_left,
+    has_second_factor,
+    qr_svg,
+    required_by_role,
+    secret_text,
+)
 from patients.permissions import (
     SignedInRequest,
+    access_log_of_patient,
     clinician_required,
     home_url_for,
     memberships_of_patient,
     patient_required,
 )
+from patients.serializers import access_log_actor
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -76,15 +108,16 @@ def settings_page(request: SignedInRequest) -> HttpResponse:
     )
     if request.method == "POST" and profile_form.is_valid() and reminder_form.is_valid():
         try:
-            services.profile_update(
-                user=patient,
-                display_name=profile_form.cleaned_data["display_name"],
-                timezone_name=profile_form.cleaned_data["timezone"],
-            )
-            reminder_settings_update(
-                patient=patient,
-                data={f: reminder_form.cleaned_data[f] for f in reminder_form.Meta.fields},
-            )
+            with transaction.atomic():
+                services.profile_update(
+                    user=patient,
+                    display_name=profile_form.cleaned_data["display_name"],
+                    timezone_name=profile_form.cleaned_data["timezone"],
+                )
+                reminder_settings_update(
+                    patient=patient,
+                    data={f: reminder_form.cleaned_data[f] for f in reminder_form.Meta.fields},
+                )
         except ValidationError as exc:
             add_service_errors(profile_form, exc)
         else:
@@ -95,6 +128,35 @@ def settings_page(request: SignedInRequest) -> HttpResponse:
         "patients/settings.html",
         {"profile_form": profile_form, "reminder_form": reminder_form, "nav": "settings"},
     )
+
+
+@clinician_required
+def clinician_settings_page(request: SignedInRequest) -> HttpResponse:
+    """A clinician's name, digest zone and digest switch (the same as PATCH /api/v1/me/)."""
+    clinician = request.user
+    profile = clinician.clinician_profile
+    form = ClinicianSettingsForm(
+        request.POST or None,
+        initial={
+            "display_name": clinician.display_name,
+            "timezone": profile.timezone,
+            "digest_enabled": profile.digest_enabled,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(
+                user=clinician,
+                display_name=form.cleaned_data["display_name"],
+                timezone_name=form.cleaned_data["timezone"],
+                digest_enabled=form.cleaned_data["digest_enabled"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("clinician-settings")
+    return render(request, "patients/clinician_settings.html", {"form": form, "nav": "settings"})
 
 
 @require_safe
@@ -125,6 +187,27 @@ def care_team_change(request: SignedInRequest, membership_id: str, change: str) 
         services.care_team_restore(membership=membership)
         messages.success(request, f"{name} can see your journal again.")
     return redirect("care-team")
+
+
+ACCESS_LOG_PAGE_SIZE = 50
+
+
+@require_safe
+@patient_required
+def access_log_page(request: SignedInRequest) -> HttpResponse:
+    """Who accessed my record: the same events as ``GET /api/v1/access-log/``."""
+    events = (
+        access_log_of_patient(request.user)
+        .select_related("actor__clinician_profile__clinic")
+        .order_by("-at", "-id")
+    )
+    page = Paginator(events, ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(event, access_log_actor(event)) for event in page]
+    return render(
+        request,
+        "patients/access_log.html",
+        {"page": page, "rows": rows, "nav": "settings"},
+    )
 
 
 # The triage page's sorts: ?sort= value -> (label, ordering of journals.triage).
@@ -176,3 +259,163 @@ def clinician_home(request: SignedInRequest) -> HttpResponse:
             "nav": "clinic",
         },
     )
+
+
+# Sign-in (issue #6): two steps, setting up an authenticator, signing out everywhere ---------
+
+SIGN_IN_AGAIN = "Please sign in again."
+
+
+class SignInView(auth_views.LoginView):
+    """Step one, email and password. Then, by who it is: the code step; setting up an
+    authenticator (a clinician who has none, before anything else); or straight in (a
+    patient who has not set up two-step sign-in)."""
+
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        user = form.get_user()
+        next_url = self.get_success_url()
+        if has_second_factor(user):
+            pending_start(self.request, user, next_url=next_url)
+            return redirect("signin-code")
+        if required_by_role(user):
+            pending_start(self.request, user, next_url=next_url)
+            return redirect("signin-setup")
+        signin_complete(self.request, user, None)
+        return HttpResponseRedirect(next_url)
+
+
+@never_cache
+@csrf_protect
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def signin_code(request: HttpRequest) -> HttpResponse:
+    """Step two: a code from the authenticator app (or a backup code). A wrong code counts
+    as a failed sign-in, so the lockout covers the code too."""
+    pending = pending_user(request)
+    if pending is None:
+        return redirect("signin")
+    user, next_url = pending
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if signin_refused(request, user.email):
+            pending_clear(request)
+            messages.error(request, SIGN_IN_AGAIN)
+            return redirect("signin")
+        device = services.mfa_code_verify(user=user, code=form.cleaned_data["code"])
+        if device is not None:
+            signin_complete(request, user, device)
+            return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+        signin_failed(request, user.email)
+        form.add_error("code", services.WRONG_CODE)
+    return render(request, "registration/signin_code.html", {"form": form})
+
+
+@never_cache
+@csrf_protect
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def signin_setup(request: HttpRequest) -> HttpResponse:
+    """A clinician without an authenticator sets one up right after their password, and
+    can do nothing else until it is confirmed by a first code."""
+    pending = pending_user(request)
+    if pending is None:
+        return redirect("signin")
+    user, next_url = pending
+    if has_second_factor(user):
+        return redirect("signin-code")
+    device = services.mfa_setup_start(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if signin_refused(request, user.email):
+            pending_clear(request)
+            messages.error(request, SIGN_IN_AGAIN)
+            return redirect("signin")
+        try:
+            codes = services.mfa_setup_confirm(device=device, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            device.refresh_from_db()
+            signin_complete(request, user, device)
+            return _backup_codes_page(request, codes, next_url=next_url)
+    return render(request, "patients/mfa_setup.html", _setup_context(device, form, signing_in=True))
+
+
+def _setup_context(device: object, form: CodeForm, *, signing_in: bool) -> dict[str, object]:
+    uri: str = device.config_url  # type: ignore[attr-defined]
+    return {
+        "form": form,
+        "qr_svg": qr_svg(uri),
+        "secret": secret_text(device),
+        "signing_in": signing_in,
+    }
+
+
+def _backup_codes_page(request: HttpRequest, codes: list[str], *, next_url: str) -> HttpResponse:
+    """Shown once, right after they are made; only a new set can be shown again."""
+    return render(
+        request,
+        "patients/backup_codes.html",
+        {
+            "codes": [f"{code[:4]}-{code[4:]}" for code in codes],
+            "next_url": next_url or resolve_url(settings.LOGIN_REDIRECT_URL),
+        },
+    )
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    """Two-step sign-in (set it up: optional for patients) and signing out everywhere."""
+    user = request.user
+    assert user.is_authenticated  # noqa: S101 (login_required)
+    nav = "settings" if user.is_patient else ""
+    if has_second_factor(user):
+        if request.method == "POST":
+            return redirect("account-security")
+        context = {"enrolled": True, "backup_codes_left": backup_codes_left(user), "nav": nav}
+        return render(request, "patients/account_security.html", context)
+    device = services.mfa_setup_start(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.mfa_setup_confirm(device=device, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            device.refresh_from_db()
+            django_otp.login(request, device)
+            request.session[MFA_REQUIRED] = True
+            # Sessions and tokens made with the password alone end here.
+            services.user_sessions_end(user=user, keep_session_key=request.session.session_key)
+            return _backup_codes_page(request, codes, next_url=resolve_url("account-security"))
+    context = {"enrolled": False, "nav": nav, **_setup_context(device, form, signing_in=False)}
+    return render(request, "patients/account_security.html", context)
+
+
+@never_cache
+@require_POST
+@login_required
+def backup_codes_renew(request: HttpRequest) -> HttpResponse:
+    """A new set of backup codes, shown once; the old set stops working."""
+    user = request.user
+    assert user.is_authenticated  # noqa: S101 (login_required)
+    if not has_second_factor(user):
+        return redirect("account-security")
+    codes = services.mfa_backup_codes_renew(user=user)
+    return _backup_codes_page(request, codes, next_url=resolve_url("account-security"))
+
+
+@require_POST
+@login_required
+def signout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of this person, this one too, and every API token."""
+    user = request.user
+    assert user.is_authenticated  # noqa: S101 (login_required)
+    services.user_sessions_end(user=user)
+    logout(request)
+    return redirect("signin")

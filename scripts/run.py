@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
 START_TIMEOUT = 60.0  # seconds for the web server to answer and the worker to be ready
 STOP_TIMEOUT = 15.0  # seconds the children get to exit after SIGTERM, before SIGKILL
-# seed_demo prints each login as "  <role>  <email>  <password>".
+# seed_demo prints each login as "  <role>  <email>  <password>", and under a clinician's
+# the otpauth URI of their two-step sign-in (scripts/smoke_run.py computes codes from it).
 LOGIN_LINE = re.compile(r"^\s+\S+\s+\S+@\S+\s+\S+\s*$")
+OTPAUTH_LINE = re.compile(r"^\s+.*otpauth://totp/\S+\s*$")
 WORKER_READY = re.compile(rb"celery@\S+ ready\.")
 
 # Asks Django where var/ and the broker folders are and whether DEBUG is on,
@@ -77,7 +79,9 @@ def prepare() -> tuple[Path, list[str]]:
         manage("collectstatic", "--noinput", "--verbosity", "0")
     output = manage("seed_demo", capture=True)
     print(output, end="", flush=True)
-    return var_dir, [line for line in output.splitlines() if LOGIN_LINE.match(line)]
+    return var_dir, [
+        line for line in output.splitlines() if LOGIN_LINE.match(line) or OTPAUTH_LINE.match(line)
+    ]
 
 
 def start(*command: str, piped: bool = False) -> subprocess.Popen[bytes]:
@@ -185,7 +189,8 @@ def main() -> int:
                 f"\nMitra is running at {url}/\n"
                 f"  API docs  {url}/api/v1/docs/\n"
                 f"  admin     {url}/admin/\n"
-                "Demo logins (role, email, password):\n"
+                "Demo logins (role, email, password; a clinician's sign-in code comes from\n"
+                "an authenticator app given the otpauth URI below their login):\n"
                 + ("\n".join(logins) or "  (none)")
                 + "\nCtrl-C stops the server and the worker.\n",
                 flush=True,

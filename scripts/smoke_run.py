@@ -5,7 +5,10 @@ Other settings in the environment pass through (so `CELERY_BROKER_URL=redis://â€
 tries the worker on Redis); DJANGO_SETTINGS_MODULE is dropped so the local settings apply.
 """
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -13,20 +16,26 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120.0  # seconds from launch until the API and the worker are up
 STOP_TIMEOUT = 30.0  # seconds from SIGINT until every process is gone
 LOGIN_LINE = re.compile(r"^[ \t]+(\S+)[ \t]+(\S+@\S+)[ \t]+(\S+)[ \t]*$", re.MULTILINE)
 WORKER_READY = re.compile(r"celery@\S+ ready\.")
+OTPAUTH = re.compile(r"otpauth://totp/\S+")
+REMINDED = "jo@demo.mitra.test"  # a demo patient who stopped logging days ago
+REMINDER_GRACE = 60.0  # seconds after the due minute: beat, the file broker and the worker
 
 
 class SmokeFailure(Exception):
@@ -122,10 +131,40 @@ def demo_logins(output: str) -> list[tuple[str, str, str]]:
     return logins
 
 
-def sign_in(port: int, logins: list[tuple[str, str, str]], role: str) -> tuple[str, str]:
-    """The first demo login of a role, signed in: (email, token)."""
-    email, password = next((e, p) for r, e, p in logins if r == role)
-    status, body = call(port, "POST", "/api/v1/auth/token/", {"email": email, "password": password})
+def otpauth_secrets(output: str) -> dict[str, str]:
+    """email -> base32 secret, from the otpauth URIs printed under the clinicians' logins."""
+    secrets = {}
+    for uri in OTPAUTH.findall(output.partition("Mitra is running at")[2]):
+        parts = urlsplit(uri)
+        email = unquote(parts.path.lstrip("/")).rpartition(":")[2]
+        secrets[email] = parse_qs(parts.query)["secret"][0]
+    return secrets
+
+
+def totp(secret: str, at: float | None = None, step: int = 30, digits: int = 6) -> str:
+    """The code an authenticator app shows now (RFC 6238: HMAC-SHA1 over the time step)."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = int(time.time() if at is None else at) // step
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    number = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return f"{number:0{digits}d}"
+
+
+def sign_in(port: int, output: str, role: str, email: str = "") -> tuple[str, str]:
+    """A demo login of a role (the first, or the one with ``email``), signed in: (email,
+    token). A clinician adds the code of their two-step sign-in, computed from the secret in
+    the printed otpauth URI."""
+    email, password = next(
+        (e, p) for r, e, p in demo_logins(output) if r == role and (e == email or not email)
+    )
+    credentials = {"email": email, "password": password}
+    secret = otpauth_secrets(output).get(email)
+    if secret is not None:
+        credentials["otp"] = totp(secret)
+    elif role == "clinician":
+        raise SmokeFailure(f"no otpauth URI printed for the demo clinician {email}")
+    status, body = call(port, "POST", "/api/v1/auth/token/", credentials)
     if status != 200 or not isinstance(body, dict) or not body.get("token"):
         raise SmokeFailure(f"POST /api/v1/auth/token/ as {email} answered {status}: {body}")
     return email, body["token"]
@@ -133,8 +172,7 @@ def sign_in(port: int, logins: list[tuple[str, str, str]], role: str) -> tuple[s
 
 def check_serving(port: int, output: str) -> str:
     """A demo patient signs in and writes an entry; their clinician reads it back."""
-    logins = demo_logins(output)
-    email, patient_token = sign_in(port, logins, "patient")
+    email, patient_token = sign_in(port, output, "patient")
     status, me = call(port, "GET", "/api/v1/me/", token=patient_token)
     if status != 200 or not isinstance(me, dict) or me.get("email") != email:
         raise SmokeFailure(f"GET /api/v1/me/ with the token answered {status}: {me}")
@@ -144,7 +182,7 @@ def check_serving(port: int, output: str) -> str:
     )
     if status != 201:
         raise SmokeFailure(f"POST /api/v1/pain-entries/ as {email} answered {status}: {entry}")
-    _, clinician_token = sign_in(port, logins, "clinician")
+    _, clinician_token = sign_in(port, output, "clinician")
     path = f"/api/v1/patients/{me['id']}/pain-entries/"
     status, page = call(port, "GET", path, token=clinician_token)
     if status != 200 or page["results"][0]["id"] != entry["id"]:
@@ -154,6 +192,43 @@ def check_serving(port: int, output: str) -> str:
         if status != 200:
             raise SmokeFailure(f"GET {path} answered {status}")
     return email
+
+
+def check_reminder(port: int, output: str, mail_dir: Path, run: subprocess.Popen[bytes]) -> str:
+    """A demo patient sets their evening reminder to the next minute through the API; beat,
+    the dispatcher and the worker must deliver exactly one email to var/'s mail folder by the
+    end of that minute. Jo has logged nothing for days, so nothing already logged stops it
+    (the email is the gentle follow-up that takes the evening reminder's place)."""
+    email, token = sign_in(port, output, "patient", REMINDED)
+    status, me = call(port, "GET", "/api/v1/me/", token=token)
+    if status != 200:
+        raise SmokeFailure(f"GET /api/v1/me/ as {email} answered {status}: {me}")
+    local = datetime.now(ZoneInfo(me["timezone"]))
+    due = (local + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    body = {"evening_time": f"{due:%H:%M}", "quiet_start": "00:00", "quiet_end": "00:00"}
+    status, answer = call(port, "PATCH", "/api/v1/reminder-settings/", body, token)
+    if status != 200:
+        raise SmokeFailure(f"PATCH /api/v1/reminder-settings/ answered {status}: {answer}")
+    deadline = time.monotonic() + (due - local).total_seconds() + REMINDER_GRACE
+    wait_for(f"a reminder email to {email}", lambda: bool(mails_to(mail_dir, email)), deadline, run)
+    arrived = datetime.now(due.tzinfo)
+    late = (arrived - due).total_seconds()
+    # One dispatcher run after the one that sent it must not send it again.
+    time.sleep(max(0.0, 61 - (arrived - due).total_seconds()))
+    found = mails_to(mail_dir, email)
+    if len(found) != 1:
+        raise SmokeFailure(f"{len(found)} reminder emails to {email}, not 1")
+    return f"{email} got one reminder {late:.0f}s after {due:%H:%M} ({me['timezone']})"
+
+
+def mails_to(mail_dir: Path, address: str) -> list[str]:
+    """Messages the file email backend wrote for ``address``."""
+    return [
+        message
+        for path in sorted(mail_dir.glob("*.log"))
+        for message in path.read_text(errors="replace").split("-" * 79)
+        if f"\nTo: {address}\n" in message
+    ]
 
 
 def check_worker(run: subprocess.Popen[bytes]) -> None:
@@ -248,6 +323,7 @@ def main() -> int:
         up = time.monotonic() - started
         email = check_serving(port, read(log))
         check_worker(run)
+        reminded = check_reminder(port, read(log), tmp / "mail", run)
         took_to_stop = stop_and_check(run)
     except SmokeFailure as failure:
         clean_up(run)
@@ -261,7 +337,7 @@ def main() -> int:
     shutil.rmtree(tmp, ignore_errors=True)
     print(
         f"smoke: OK in {time.monotonic() - started:.1f}s: up in {up:.1f}s on port {port}, "
-        f"{email} wrote a pain entry that their clinician read back, worker ready, "
+        f"{email} wrote a pain entry that their clinician read back, worker ready, {reminded}, "
         f"all processes gone {took_to_stop:.1f}s after SIGINT"
     )
     return 0

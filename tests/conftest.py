@@ -5,11 +5,19 @@
 - erin, another Riverside patient, also on bob's team.
 """
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from patients.auth import MFA_REQUIRED
+from patients.mfa import needs_second_factor
 from patients.models import CareTeamMembership, Clinic, User
 from tests.factories import ClinicFactory, ClinicianFactory, MembershipFactory, PatientFactory
+from tests.integration.processes import RedisServer, use_broker
 
 
 @pytest.fixture
@@ -81,4 +89,32 @@ def client_for(user: User | None) -> APIClient:
     if user is not None:
         client.force_authenticate(user)  # the API
         client.force_login(user)  # pages
+        if needs_second_factor(user):
+            pass_second_step(client, user)
     return client
+
+
+def pass_second_step(client: APIClient, user: User) -> TOTPDevice:
+    """Mark a signed-in client's session as through the code step (tests/auth tests the step
+    itself), with the person's authenticator, made if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[MFA_REQUIRED] = True
+    session.save()
+    return device
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, which it may stop and start; this process's Celery
+    app talks to it until the test ends (fault tests in tests/integration, tests/security)."""
+    server = RedisServer(tmp_path)
+    server.start()
+    with use_broker(server.url):
+        try:
+            yield server
+        finally:
+            server.stop()

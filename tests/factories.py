@@ -63,11 +63,13 @@ class ClinicianFactory(UserFactory):
 
     class Params:
         clinic = factory.SubFactory(ClinicFactory)
+        timezone = "UTC"
 
     profile = factory.RelatedFactory(
         "tests.factories.ClinicianProfileFactory",
         factory_related_name="user",
         clinic=factory.SelfAttribute("..clinic"),
+        timezone=factory.SelfAttribute("..timezone"),
     )
 
 

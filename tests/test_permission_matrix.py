@@ -15,6 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from journals.models import Flag, Review, Rule, Severity
+from journals.reminders import unsubscribe_token
 from patients import services
 from patients.models import Invitation, User
 from tests.conftest import client_for
@@ -73,6 +74,12 @@ CLINICIAN_PAGE_LIST = dict(
     bob_after_revoke=BLIND,
 )
 SIGNED_IN_GO_HOME = {**dict.fromkeys(ROLES, TO_HOME), "anonymous": 200}
+CLINICIAN_PAGE = {
+    **dict.fromkeys(ROLES, 200),
+    "anonymous": TO_SIGNIN,
+    "alice": TO_TODAY,
+    "erin": TO_TODAY,
+}
 CLINICIAN_PAGE_ON_ALICE = dict(
     anonymous=TO_SIGNIN,
     alice=TO_TODAY,
@@ -229,8 +236,14 @@ ROWS: list[Row] = [
         body=lambda world: {"email": "alice@example.org", "password": PASSWORD},
     ),
     Row("auth-token", "delete", {**EVERYONE_SIGNED_IN, **dict.fromkeys(ROLES[1:], 204)}),
+    Row(
+        "auth-signout-everywhere",
+        "post",
+        {**EVERYONE_SIGNED_IN, **dict.fromkeys(ROLES[1:], 204)},
+    ),
     Row("me", "get", EVERYONE_SIGNED_IN),
     Row("me", "patch", EVERYONE_SIGNED_IN, body=lambda world: {"display_name": "New name"}),
+    Row("access-log-list", "get", PATIENT_ONLY),
     Row("reminder-settings", "get", PATIENT_ONLY),
     Row("reminder-settings", "patch", PATIENT_ONLY, body=lambda w: {"evening_time": "20:30"}),
     Row(
@@ -286,6 +299,16 @@ ROWS: list[Row] = [
         PUBLIC,
         kwargs=lambda world: {"token": services.invitation_token(world.objects["invitation"])},
     ),
+    # The link in a reminder email: the signed token is the authority, whoever follows it.
+    *[
+        Row(
+            "reminder-off",
+            method,
+            PUBLIC,
+            kwargs=lambda world: {"token": unsubscribe_token(world.alice, "evening")},
+        )
+        for method in ("get", "post")
+    ],
     *[row for kind, (_, body) in ENTRY_KINDS.items() for row in _entry_rows(kind, body)],
     Row("flag-list", "get", CLINICIAN_LIST, item=lambda world: str(world.objects["flag"].pk)),
     Row("flag-detail", "get", CLINICIAN_ON_ALICE, kwargs=_flag),
@@ -313,6 +336,22 @@ ROWS: list[Row] = [
         kwargs=_api_of_alice,
         body=lambda world: {"note": "Seen."},
     ),
+    # Exports and imports (issue #7). The import reads multipart only: JSON is a 415.
+    Row("me-fhir", "get", PATIENT_ONLY),
+    Row("patient-fhir", "get", CLINICIAN_ON_ALICE, kwargs=_api_of_alice),
+    Row("me-export", "get", PATIENT_ONLY, kwargs=lambda world: {"kind": "use"}),
+    Row(
+        "patient-export",
+        "get",
+        CLINICIAN_ON_ALICE,
+        kwargs=lambda world: {**_api_of_alice(world), "kind": "use"},
+    ),
+    Row(
+        "me-import",
+        "post",
+        {**PATIENT_ONLY, "alice": 415, "erin": 415},
+        kwargs=lambda world: {"kind": "use"},
+    ),
     # Pages
     Row(
         "home",
@@ -334,6 +373,38 @@ ROWS: list[Row] = [
     Row("signin", "put", SIGNED_IN_GO_HOME),
     Row("password_reset", "put", PUBLIC),
     Row("signout", "post", dict.fromkeys(ROLES, TO_SIGNIN)),
+    # The second step needs a password checked first, in the same session: back to sign in.
+    *[
+        Row(name, method, dict.fromkeys(ROLES, TO_SIGNIN))
+        for name in ("signin-code", "signin-setup")
+        for method in ("get", "post")
+    ],
+    Row("signout-everywhere", "post", dict.fromkeys(ROLES, TO_SIGNIN)),
+    Row("signout-everywhere", "get", NOT_ALLOWED),
+    Row("account-security", "get", {**EVERYONE_SIGNED_IN, "anonymous": TO_SIGNIN}),
+    # A patient without two-step sign-in sees the set-up form again (no code); the others
+    # have it on and go back to the page.
+    Row(
+        "account-security",
+        "post",
+        {
+            **dict.fromkeys(ROLES, "to:account-security"),
+            "anonymous": TO_SIGNIN,
+            "alice": 200,
+            "erin": 200,
+        },
+    ),
+    Row(
+        "backup-codes-renew",
+        "post",
+        {
+            **dict.fromkeys(ROLES, 200),
+            "anonymous": TO_SIGNIN,
+            "alice": "to:account-security",
+            "erin": "to:account-security",
+        },
+    ),
+    Row("backup-codes-renew", "get", NOT_ALLOWED),
     Row("password_reset", "get", PUBLIC),
     Row("password_reset", "post", PUBLIC),
     Row("password_reset_done", "get", PUBLIC),
@@ -365,6 +436,8 @@ ROWS: list[Row] = [
         item=lambda world: str(world.objects["membership"].pk),
     ),
     Row("care-team", "post", NOT_ALLOWED),
+    Row("access-log", "get", PATIENT_PAGE),
+    Row("access-log", "post", NOT_ALLOWED),
     Row(
         "care-team-change",
         "post",
@@ -390,6 +463,11 @@ ROWS: list[Row] = [
         item=lambda world: world.alice.email,
     ),
     Row("clinician-home", "post", NOT_ALLOWED),
+    *[Row("clinician-settings", method, CLINICIAN_PAGE) for method in ("get", "post")],
+    Row("visit-summary", "get", PATIENT_PAGE),
+    Row("visit-summary", "post", NOT_ALLOWED),
+    Row("clinician-visit-summary", "get", CLINICIAN_PAGE_ON_ALICE, kwargs=_of_alice),
+    Row("clinician-visit-summary", "post", NOT_ALLOWED, kwargs=_of_alice),
     Row("clinician-patient", "get", CLINICIAN_PAGE_ON_ALICE, kwargs=_of_alice),
     Row("clinician-patient", "post", NOT_ALLOWED, kwargs=_of_alice),
     *[
@@ -417,6 +495,19 @@ ROWS: list[Row] = [
     Row("history", "post", NOT_ALLOWED),
     Row("trends", "get", PATIENT_PAGE),
     Row("trends", "post", NOT_ALLOWED),
+    Row("history-export", "get", PATIENT_PAGE, kwargs=lambda world: {"kind": "use"}),
+    Row("history-export", "post", NOT_ALLOWED, kwargs=lambda world: {"kind": "use"}),
+    Row("history-import", "get", PATIENT_PAGE),
+    Row("history-import", "post", PATIENT_PAGE),  # no file: the form again, with errors
+    *[
+        Row(
+            "clinician-patient-export",
+            method,
+            expect,
+            kwargs=lambda world: {**_of_alice(world), "kind": "use"},
+        )
+        for method, expect in (("get", CLINICIAN_PAGE_ON_ALICE), ("post", NOT_ALLOWED))
+    ],
     *[
         Row(name, method, expect, kwargs=_page_entry(kind))
         for kind in ("pain", "peg", "sleep", "use")

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -38,15 +40,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "patients.middleware.RequestIdMiddleware",  # audit (issue #6): first, so every answer has it
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # hardening (issue #6): see the block at the end
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",  # hardening: static files too
+    "config.security.RequestSizeLimitMiddleware",  # hardening: 413 before anything reads
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # sign-in (issue #6): request.user.is_verified()
+    "patients.auth.SessionTimeoutMiddleware",  # sign-in: idle and absolute session limits
+    "patients.auth.SecondFactorMiddleware",  # sign-in: no page or API without the second step
+    "config.security.NoStoreMiddleware",  # hardening: below WhiteNoise, so static is cacheable
     "patients.middleware.PatientTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # sign-in: last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,8 +83,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "patients.User"
+# Sign-in (issue #6): Argon2id with parameters measured on this machine (bench/argon2_cost.py).
+# The first hasher also reads older Argon2 hashes and re-hashes them at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "patients.hashers.MitraArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -120,16 +132,25 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mitra <no-reply@mitr
 # can talk on a laptop without any server running.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 _BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(_BROKER_DIR / "queue"),
-        "data_folder_out": str(_BROKER_DIR / "queue"),
-        "control_folder": str(_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-    if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
-)
+
+
+def broker_transport_options(url: str) -> dict[str, object]:
+    if url.startswith("filesystem"):
+        return {
+            "data_folder_in": str(_BROKER_DIR / "queue"),
+            "data_folder_out": str(_BROKER_DIR / "queue"),
+            "control_folder": str(_BROKER_DIR / "control"),
+            "store_processed": False,
+        }
+    if url.startswith(("redis", "rediss")):
+        # Redis hands an unacknowledged message to another worker after the visibility
+        # timeout: far above any task's time limit and retry countdown, so a slow task is
+        # never doubled. (A worker that dies is covered sooner: journals/reminders.py, leases.)
+        return {"visibility_timeout": 60 * 60}
+    return {}
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -140,11 +161,27 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Absence rules (stopped_logging) and trends need a clock, not only entry writes.
     "flags-sweep": {"task": "journals.tasks.flags_sweep_task", "schedule": 60 * 60},
+    # At the start of every minute; a run left over from a stalled beat is dropped, since
+    # the next one covers its window (journals/reminders.py, CATCH_UP).
+    "reminders-dispatch": {
+        "task": "journals.tasks.reminders_dispatch_task",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
 }
+
+# Reminders (journals/reminders.py). A worker holds a delivery for the lease while it
+# sends; the send's hard time limit stays below it, so a live sender is never doubled.
+REMINDER_SEND_TIME_LIMIT_SECONDS = env.int("REMINDER_SEND_TIME_LIMIT_SECONDS", default=30)
+REMINDER_SEND_LEASE_SECONDS = env.int("REMINDER_SEND_LEASE_SECONDS", default=120)
+REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=30.0)
+if REMINDER_SEND_LEASE_SECONDS <= REMINDER_SEND_TIME_LIMIT_SECONDS + 5:
+    raise ImproperlyConfigured("REMINDER_SEND_LEASE_SECONDS must exceed the send time limit.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, with expiry renewed by role (issue #6: clinicians' 15 minutes idle, 12 hours)
+        "patients.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -195,3 +232,79 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# --- Hardening (issue #6): headers, CSP, request limits, API throttles -----------------------
+# These hold in every mode, local too; production.py adds HTTPS, HSTS and secure cookies.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: pages and the server-drawn SVG charts use only
+# mitra.css. The Swagger UI page relaxes style-src for itself only (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# A journal entry is a few hundred bytes; nothing is uploaded. Larger bodies answer 413
+# (config.security.RequestSizeLimitMiddleware, which also covers DRF's JSON parser).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# Per signed-in user and per client address; over the rate answers 429 with Retry-After.
+# The counters live in the default cache (per process unless a shared cache is configured).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "config.throttles.UserThrottle",
+    "config.throttles.AddressThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "user": "120/min",  # a person: two requests a second, sustained for a minute
+    "address": "600/min",  # a clinic's staff may share one address
+}
+# The client address is REMOTE_ADDR; X-Forwarded-For is trusted only behind a known proxy.
+REST_FRAMEWORK["NUM_PROXIES"] = 0
+
+# --- Sign-in and sessions (issue #6): two-step sign-in, lockout, session limits -------------
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked account + address before hashing
+    "patients.auth.AddressLimitBackend",  # the looser limit per address
+    "django.contrib.auth.backends.ModelBackend",
+]
+OTP_TOTP_ISSUER = "Mitra"
+# Lockout: 5 failures of one account from one address lock that pair for 15 minutes, so
+# nobody can lock a patient out from elsewhere. A wrong second-step code counts as a failure.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "patients.auth.axes_username"  # emails compared case-insensitively
+AXES_LOCKOUT_CALLABLE = "patients.auth.axes_lockout_response"  # locked looks like wrong
+AXES_CLIENT_STR_CALLABLE = "patients.auth.axes_client_str"  # no email in the logs
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail records sign-ins
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "ip_address", "otp", "code"]
+# Looser, per address whatever the account (patients.auth.AddressLimitBackend): enough for a
+# clinic's staff behind one address, few enough to stop spraying one password over many.
+SIGNIN_ADDRESS_FAILURE_LIMIT = 50
+# (idle, absolute) session limits by role; clinic staff count as clinicians. Patients log on
+# their phone once or twice a day and their journal is their own: two weeks idle, 30 days.
+SESSION_LIMITS = {
+    "clinician": (timedelta(minutes=15), timedelta(hours=12)),
+    "patient": (timedelta(days=14), timedelta(days=30)),
+}
+SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
+# django-axes says every sign-in at INFO; failures and lockouts (warnings) are what matter.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # type: ignore[index]

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import REST_FRAMEWORK, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -17,3 +17,8 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+
+# --- Hardening (issue #6) ---------------------------------------------------------------------
+# Behind one TLS-terminating proxy that sets X-Forwarded-Proto and appends X-Forwarded-For:
+# throttles count the address the proxy saw, not one a client wrote into the header.
+REST_FRAMEWORK["NUM_PROXIES"] = 1

@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import env
+from .base import REST_FRAMEWORK, broker_transport_options, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"  # noqa: S105
@@ -14,10 +14,22 @@ EMAIL_BACKEND = env.str(
 )
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/14")
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+# The tests' solo-pool worker on RabbitMQ otherwise idles seconds between tasks, waiting on
+# the connection's heartbeat (measured: bench/README.md). Production workers use prefork.
+CELERY_BROKER_HEARTBEAT = 0
 CELERY_TASK_ALWAYS_EAGER = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+WHITENOISE_USE_FINDERS = True  # the test client gets static files too (their headers are tested)
+
+# --- Hardening (issue #6) ---------------------------------------------------------------------
+# The suite (the schema fuzz above all) sends hundreds of API requests a minute as one user from
+# one address; tests/security/test_throttling.py proves the real rates of base.py answer 429.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "address": "100000/min"},
+}

@@ -211,12 +211,12 @@ def _charts(patient: User, axis: DateAxis, series: Any) -> list[Chart]:
     return journal_charts(
         axis=axis,
         series=series,
-        marked_days=_co_use_days(patient, axis),
+        marked_days=co_use_days(patient, axis.start, axis.end),
         marked_label=CO_USE_LABEL,
     )
 
 
-def _co_use_days(patient: User, axis: DateAxis) -> set[date]:
+def co_use_days(patient: User, since: date, until: date) -> set[date]:
     """Local days with kratom and alcohol or a sedative both logged (one query)."""
     zone = patient.patient_profile.zone
     uses = entries_in_local_dates(
@@ -224,8 +224,8 @@ def _co_use_days(patient: User, axis: DateAxis) -> set[date]:
             patient=patient, substance__in=[Substance.KRATOM, *SEDATING_SUBSTANCES]
         ),
         zone=zone,
-        since=axis.start,
-        until=axis.end,
+        since=since,
+        until=until,
     ).values_list("taken_at", "substance")
     kratom_days: set[date] = set()
     sedating_days: set[date] = set()

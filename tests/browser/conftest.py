@@ -19,9 +19,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from patients.mfa import needs_second_factor
 from patients.models import CareTeamMembership, User
+from tests.conftest import pass_second_step
 from tests.factories import (
     PainEntryFactory,
     PegAssessmentFactory,
@@ -85,9 +87,34 @@ def viewport(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def new_context(browser: Browser, viewport: str, live_server) -> Iterator[Callable[..., Page]]:
+def csp_violations() -> list[str]:
+    """Every Content-Security-Policy violation any page of the test reported (``check`` fails
+    on one): Chromium's own console error, and the page's ``securitypolicyviolation`` event."""
+    return []
+
+
+# Runs before the page's own scripts, as a test script: the page's CSP does not apply to it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+    `securitypolicyviolation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile || e.documentURI}:${e.lineNumber}`));
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or text.startswith("securitypolicyviolation")
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, viewport: str, live_server, csp_violations: list[str]
+) -> Iterator[Callable[..., Page]]:
     """Open a page in a fresh context at the test's viewport: ``new_context(color_scheme=...)``."""
     contexts: list[BrowserContext] = []
+
+    def report_csp(message: ConsoleMessage) -> None:
+        if _is_csp_violation(message.text):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def open_page(**options: Any) -> Page:
         context = browser.new_context(
@@ -98,6 +125,11 @@ def new_context(browser: Browser, viewport: str, live_server) -> Iterator[Callab
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        # axe-core is added as a test script too: a <script> tag added to the page would be
+        # refused by the CSP (and reported as a violation).
+        context.add_init_script(script=REPORT_CSP_VIOLATIONS)
+        context.add_init_script(path=AXE_JS)
+        context.on("console", report_csp)
         contexts.append(context)
         return context.new_page()
 
@@ -118,6 +150,8 @@ def sign_in(live_server) -> Callable[[Page, User], Page]:
     def signed_in(page: Page, user: User) -> Page:
         client = Client()
         client.force_login(user)
+        if needs_second_factor(user):
+            pass_second_step(client, user)  # the code step has its own tests (tests/auth)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
@@ -169,7 +203,10 @@ def axe_log() -> Iterator[list[dict[str, Any]]]:
 
 @pytest.fixture
 def check(
-    request: pytest.FixtureRequest, viewport: str, axe_log: list[dict[str, Any]]
+    request: pytest.FixtureRequest,
+    viewport: str,
+    axe_log: list[dict[str, Any]],
+    csp_violations: list[str],
 ) -> Callable[..., None]:
     """``check(page, "step")``: a full-page screenshot, then axe-core in the page.
 
@@ -182,6 +219,9 @@ def check(
     def check_page(page: Page, step: str = "", *, axe: bool = True) -> None:
         name = "-".join(part for part in (test_name, step, viewport) if part)
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        assert not csp_violations, f"CSP violations up to {page.url} ({name}):\n" + "\n".join(
+            csp_violations
+        )
         if not axe:
             return
         violations = run_axe(page)

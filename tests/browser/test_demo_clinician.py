@@ -10,10 +10,12 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from journals.models import Flag, FlagStatus
 from patients.demo import DEMO_PASSWORD
+from tests.auth.helpers import code_at
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +35,12 @@ def test_the_demo_clinician_finds_the_risky_patients_first_and_acknowledges_a_fl
     page.goto("/signin/")
     page.get_by_label("Email").fill("clinician1@demo.mitra.test")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # Two-step sign-in: the code the clinician's authenticator app would show now.
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    check(page, "code")
+    device = TOTPDevice.objects.get(user__email="clinician1@demo.mitra.test", confirmed=True)
+    page.get_by_label("Code").fill(code_at(device.key))
     page.get_by_role("button", name="Sign in").click()
 
     rows = page.locator("tr.triage-row")

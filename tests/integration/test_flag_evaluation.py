@@ -1,9 +1,6 @@
 """Entries saved through the API are evaluated for flags by a real worker process."""
 
-import time
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
 
 import pytest
 from django.utils import timezone
@@ -11,21 +8,9 @@ from django.utils import timezone
 from journals.models import Flag, FlagStatus
 from journals.tasks import flags_evaluate_task
 from tests.conftest import client_for
+from tests.integration.processes import WAIT_S, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-WAIT_S = 30
-T = TypeVar("T")
-
-
-def _wait_for(probe: Callable[[], T]) -> T:
-    """Poll another process's work until it shows, within a bound."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if result := probe():
-            return result
-        time.sleep(0.1)
-    raise AssertionError("the worker did not finish in time")
 
 
 def _use(hours_ago: float, **fields: str) -> dict[str, str]:
@@ -51,7 +36,7 @@ def test_kratom_and_alcohol_posted_by_the_patient_raise_a_co_use_flag(celery_wor
     )
     assert (kratom.status_code, beer.status_code) == (201, 201)
 
-    flag = _wait_for(lambda: Flag.objects.filter(patient=alice, rule="co_use").first())
+    flag = wait_for(lambda: Flag.objects.filter(patient=alice, rule="co_use").first())
 
     assert (flag.severity, flag.status) == ("high", FlagStatus.OPEN)
     assert {item["entry_id"] for item in flag.evidence} == {kratom.json()["id"], beer.json()["id"]}
@@ -64,7 +49,7 @@ def test_evaluations_repeated_by_the_worker_keep_one_open_flag(celery_worker, al
         _use(2, substance="kratom", amount="7", unit="g", form="powder"),
         format="json",
     )
-    _wait_for(lambda: Flag.objects.filter(patient=alice, rule="high_single_dose").exists())
+    wait_for(lambda: Flag.objects.filter(patient=alice, rule="high_single_dose").exists())
 
     results = [flags_evaluate_task.delay(str(alice.pk)) for _ in range(3)]
 
@@ -85,7 +70,7 @@ def test_the_flag_the_worker_raises_reaches_the_clinicians_list(
         listed = client_for(bob).get("/api/v1/patients/", {"flagged": "true"}).json()["results"]
         return [p for p in listed if p["id"] == str(alice.pk)]
 
-    [row] = _wait_for(flagged_for_bob)
+    [row] = wait_for(flagged_for_bob)
     assert "seven_oh_product" in row["open_flag_rules"]
     page = client_for(bob).get("/clinic/", {"flagged": "1"}).content.decode()
     assert "7-OH product" in page

@@ -1,13 +1,7 @@
 """Invitation emails go through the real broker to a real worker process."""
 
 import re
-import time
-from collections.abc import Callable
 from datetime import timedelta
-from email import message_from_bytes
-from email.message import Message
-from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from django.utils import timezone
@@ -15,33 +9,16 @@ from django.utils import timezone
 from patients.models import Invitation, Role, User
 from patients.tasks import invitation_send_task
 from tests.conftest import client_for
+from tests.integration.processes import WAIT_S, mails_to, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-WAIT_S = 30
-T = TypeVar("T")
-
-
-def _wait_for(probe: Callable[[], T]) -> T:
-    """Poll another process's work until it shows, within a bound."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if result := probe():
-            return result
-        time.sleep(0.1)
-    raise AssertionError("the worker did not finish in time")
-
-
-def _mails_to(mail_dir: Path, address: str) -> list[Message]:
-    messages = [message_from_bytes(path.read_bytes()) for path in sorted(mail_dir.glob("*.log"))]
-    return [m for m in messages if m["To"] == address]
 
 
 def test_invitation_made_through_the_api_is_emailed_by_the_worker(celery_worker, mail_dir, bob):
     response = client_for(bob).post("/api/v1/invitations/", {"email": "Sam@Example.org"})
     assert response.status_code == 201
 
-    [mail] = _wait_for(lambda: _mails_to(mail_dir, "sam@example.org"))
+    [mail] = wait_for(lambda: mails_to(mail_dir, "sam@example.org"))
 
     body = mail.get_payload()
     assert "/invite/" in body
@@ -52,7 +29,7 @@ def test_invitation_made_through_the_api_is_emailed_by_the_worker(celery_worker,
 
 def test_the_emailed_link_creates_the_patient_on_the_inviters_team(celery_worker, mail_dir, bob):
     client_for(bob).post("/api/v1/invitations/", {"email": "kim@example.org"})
-    [mail] = _wait_for(lambda: _mails_to(mail_dir, "kim@example.org"))
+    [mail] = wait_for(lambda: mails_to(mail_dir, "kim@example.org"))
     path = re.search(r"https?://[^/]+(/invite/\S+/)", mail.get_payload()).group(1)
 
     client = client_for(None)
@@ -87,4 +64,4 @@ def test_the_same_invitation_sent_twice_is_emailed_once(celery_worker, mail_dir,
     second = invitation_send_task.delay(str(invitation.pk))
 
     assert sorted([first.get(timeout=WAIT_S), second.get(timeout=WAIT_S)]) == [False, True]
-    assert len(_mails_to(mail_dir, "once@example.org")) == 1
+    assert len(mails_to(mail_dir, "once@example.org")) == 1

@@ -15,6 +15,7 @@ DEFAULTS = {
     "morning_time": "08:00",
     "quiet_start": "23:00",
     "quiet_end": "07:00",
+    "follow_up_enabled": True,
 }
 
 
@@ -23,6 +24,17 @@ def test_a_patient_who_never_chose_gets_the_defaults(alice):
 
     assert response.status_code == 200
     assert response.json() == DEFAULTS
+
+
+def test_put_takes_the_six_fields_of_the_documented_body_and_keeps_the_follow_up_switch(alice):
+    client = client_for(alice)
+    client.patch(URL, {"follow_up_enabled": False})
+    body = {k: v for k, v in DEFAULTS.items() if k != "follow_up_enabled"}
+
+    response = client.put(URL, {**body, "evening_time": "22:10"})
+
+    assert response.status_code == 200
+    assert response.json() == {**DEFAULTS, "evening_time": "22:10", "follow_up_enabled": False}
 
 
 def test_patch_changes_only_the_given_fields(alice):

@@ -8,6 +8,7 @@ from django.test import Client
 
 from journals.models import ReminderSettings
 from patients.models import AuditEvent
+from tests.auth.helpers import current_code, enrol
 from tests.conftest import client_for
 from tests.factories import PASSWORD
 
@@ -21,8 +22,10 @@ def test_signing_in_with_the_right_password_lands_a_patient_on_today(alice):
 
 
 def test_signing_in_lands_a_clinician_on_their_patients(bob):
+    device = enrol(bob)  # clinicians sign in in two steps (tests/auth)
     client = Client()
     client.post("/signin/", {"username": "bob@example.org", "password": PASSWORD})
+    client.post("/signin/code/", {"code": current_code(device)})
 
     assert client.get("/")["Location"] == "/clinic/"
 

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="Display name, e.g. 'Dr Maya Okafor'.")
         parser.add_argument("--title", default="", help="Job title, e.g. 'Nurse practitioner'.")
         parser.add_argument(
-            "--timezone", default="UTC", help="IANA zone for the morning digest, e.g. Europe/Berlin."
+            "--timezone", default="UTC", help="IANA zone of the morning digest, e.g. Europe/Rome."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,718 @@
+"""Reminders and digests: who is due, and sending each one exactly once.
+
+Every minute a dispatcher run looks at the window (now - CATCH_UP, now] and, with a few
+set-based queries, writes one ``Delivery`` row per person, kind and local date that is due in
+it. The row's unique key makes that step idempotent: a second beat, an overlapping run or a
+retry adds nothing. Workers then send each row: a conditional UPDATE claims it with a lease,
+so a redelivered message finds it taken; a worker that dies leaves a lease that expires, and
+a later dispatcher run hands the row out again.
+
+Local times follow ``datetime.combine(day, clock, tzinfo=zone)`` (fold=0): a time in the hour
+skipped in spring is sent at the same instant as the local time an hour earlier would be in
+winter (02:30 → 03:30 summer time), and a time in the hour repeated in autumn at its first
+occurrence. Either way once, because the row is keyed on the local date.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from journals.channels import Outgoing, PermanentSendError, TransientSendError, channel_named
+from journals.models import (
+    Delivery,
+    DeliveryStatus,
+    PainEntry,
+    PegAssessment,
+    ReminderKind,
+    ReminderSettings,
+    Rule,
+    SleepEntry,
+    UseEntry,
+    in_quiet_hours,
+)
+from patients.models import ClinicianProfile, PatientProfile, Role, User
+from patients.permissions import flags_visible_to
+
+logger = logging.getLogger(__name__)
+
+CATCH_UP = timedelta(minutes=30)  # how late a reminder may still go out (missed beats)
+REQUEUE_AFTER = timedelta(minutes=10)  # a message not acted on by then is assumed lost
+REQUEUE_LIMIT = 1000  # rows handed out again per run, at most
+GIVE_UP_AFTER = timedelta(hours=2)  # a reminder this late is no use: marked failed
+DIGEST_AT = time(7, 30)  # the clinician's local morning
+DIGEST_COVERS = timedelta(days=1)
+FOLLOW_UP_QUIET_DAYS = 2
+MAX_ATTEMPTS = 5
+BATCH = 2000
+# Offsets change by at most a few hours (DST, Lord Howe's half hour, Troll's two hours):
+# looking at the offsets this far around the window finds every wall time that maps into it.
+_OFFSET_SLACK = timedelta(hours=3)
+
+UNSUBSCRIBE_SALT = "mitra.reminders.off"
+PATIENT_KINDS = (ReminderKind.EVENING, ReminderKind.MORNING, ReminderKind.FOLLOW_UP)
+
+
+# --- When things are due ----------------------------------------------------------------
+
+
+def due_instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall time (fold=0: see the module docstring)."""
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class WallWindow:
+    """Local wall times on one date: after ``after`` (None: from midnight), up to and
+    including ``until`` (None: to the end of the day)."""
+
+    day: date
+    after: time | None
+    until: time | None
+
+    def holds(self, clock: time) -> bool:
+        return (self.after is None or clock > self.after) and (
+            self.until is None or clock <= self.until
+        )
+
+    def q(self, field: str) -> Q:
+        q = Q()
+        if self.after is not None:
+            q &= Q(**{f"{field}__gt": self.after})
+        if self.until is not None:
+            q &= Q(**{f"{field}__lte": self.until})
+        return q
+
+
+def wall_windows(zone: ZoneInfo, start: datetime, end: datetime) -> list[WallWindow]:
+    """Local dates and wall times that may fall in (start, end] in ``zone``.
+
+    A superset: each offset the zone has near the window gives one naive interval; the
+    exact test is ``due_instant`` in (start, end], done on the few rows these windows find.
+    """
+    offsets = {
+        moment.astimezone(zone).utcoffset()
+        for moment in (start - _OFFSET_SLACK, start, end, end + _OFFSET_SLACK)
+    }
+    windows: set[WallWindow] = set()
+    for offset in offsets:
+        if offset is None:  # not for a ZoneInfo; keeps the type checker honest
+            continue
+        low = (start + offset).replace(tzinfo=None)
+        high = (end + offset).replace(tzinfo=None)
+        day = low.date()
+        while day <= high.date():
+            windows.add(
+                WallWindow(
+                    day,
+                    low.time() if day == low.date() else None,
+                    high.time() if day == high.date() else None,
+                )
+            )
+            day += timedelta(days=1)
+    return list(windows)
+
+
+def _quiet_q(clock: str) -> Q:
+    """``in_quiet_hours`` as a filter on annotated fields (the same rule, for the database)."""
+    same_day = Q(quiet_start__lt=F("quiet_end"), **{f"{clock}__gte": F("quiet_start")}) & Q(
+        **{f"{clock}__lt": F("quiet_end")}
+    )
+    overnight = Q(quiet_start__gt=F("quiet_end")) & (
+        Q(**{f"{clock}__gte": F("quiet_start")}) | Q(**{f"{clock}__lt": F("quiet_end")})
+    )
+    return same_day | overnight
+
+
+# --- Dispatch -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    recipient_id: Any
+    kind: str
+    day: date
+    due_at: datetime
+
+
+@dataclass
+class DispatchResult:
+    created: int = 0
+    enqueued: int = 0
+    recovered: int = 0
+    expired: int = 0
+
+
+def reminders_dispatch(*, now: datetime | None = None) -> DispatchResult:
+    """One dispatcher run: give back stalled rows, add the rows now due, hand them out."""
+    now = now or timezone.now()
+    result = DispatchResult()
+    result.recovered = deliveries_recover(now=now)
+    start = now - CATCH_UP
+    due = [*patients_due(start=start, end=now), *clinicians_due(start=start, end=now)]
+    result.created = deliveries_create(due)
+    result.expired = deliveries_expire(now=now)
+    result.enqueued = deliveries_enqueue(now=now)
+    logger.info(
+        "reminders dispatched: %s created, %s enqueued, %s recovered, %s expired",
+        result.created,
+        result.enqueued,
+        result.recovered,
+        result.expired,
+    )
+    return result
+
+
+REMINDER_FIELDS = (
+    "evening_enabled",
+    "evening_time",
+    "morning_enabled",
+    "morning_time",
+    "quiet_start",
+    "quiet_end",
+    "follow_up_enabled",
+)
+
+
+def _defaults() -> dict[str, Any]:
+    fields = {f.name: f for f in ReminderSettings._meta.concrete_fields}
+    return {name: fields[name].get_default() for name in REMINDER_FIELDS}
+
+
+def _patient_settings() -> QuerySet[PatientProfile]:
+    """Active patients with their reminder settings, the model's defaults where none saved."""
+    defaults = _defaults()
+    return PatientProfile.objects.filter(user__is_active=True, user__role=Role.PATIENT).annotate(
+        **{
+            name: Coalesce(f"user__reminder_settings__{name}", Value(default))
+            for name, default in defaults.items()
+        }
+    )
+
+
+def _zone_windows(
+    zones: Iterable[str], start: datetime, end: datetime
+) -> dict[str, list[WallWindow]]:
+    return {name: wall_windows(ZoneInfo(name), start, end) for name in zones}
+
+
+def _windows_q(field: str, by_zone: dict[str, list[WallWindow]], zone_field: str) -> Q:
+    """One OR over the distinct windows, each with the zones that share it."""
+    zones_by_window: dict[WallWindow, list[str]] = defaultdict(list)
+    for zone, windows in by_zone.items():
+        for window in windows:
+            zones_by_window[window].append(zone)
+    q = Q(pk__in=[])
+    for window, zones in zones_by_window.items():
+        q |= Q(**{f"{zone_field}__in": zones}) & window.q(field)
+    return q
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A patient whose reminder time falls in the window, before the "already logged" test."""
+
+    user_id: Any
+    zone: ZoneInfo
+    day: date
+    due_at: datetime
+    enabled: dict[str, bool]
+
+
+def _due_on(
+    clock: time, windows: list[WallWindow], zone: ZoneInfo, start: datetime, end: datetime
+) -> Iterator[tuple[date, datetime]]:
+    for window in windows:
+        if window.holds(clock):
+            at = due_instant(window.day, clock, zone)
+            if start < at <= end:
+                yield window.day, at
+
+
+def patients_due(*, start: datetime, end: datetime) -> list[Due]:
+    """Patient reminders due in (start, end], minus those no longer needed."""
+    profiles = _patient_settings()
+    zones = set(profiles.values_list("timezone", flat=True).distinct())
+    by_zone = _zone_windows(zones, start, end)
+    due: list[Due] = []
+    for clock_field, kinds in (
+        ("evening_time", (ReminderKind.EVENING, ReminderKind.FOLLOW_UP)),
+        ("morning_time", (ReminderKind.MORNING,)),
+    ):
+        rows = (
+            profiles.filter(_windows_q(clock_field, by_zone, "timezone"))
+            .exclude(_quiet_q(clock_field))
+            .values_list(
+                "user_id",
+                "timezone",
+                clock_field,
+                "evening_enabled",
+                "morning_enabled",
+                "follow_up_enabled",
+            )
+        )
+        candidates = [
+            Candidate(
+                user_id,
+                ZoneInfo(zone_name),
+                day,
+                at,
+                {
+                    ReminderKind.EVENING: evening_on,
+                    ReminderKind.MORNING: morning_on,
+                    ReminderKind.FOLLOW_UP: follow_up_on,
+                },
+            )
+            for user_id, zone_name, clock, evening_on, morning_on, follow_up_on in rows
+            for day, at in _due_on(clock, by_zone[zone_name], ZoneInfo(zone_name), start, end)
+        ]
+        due += (
+            _mornings_due(candidates)
+            if ReminderKind.MORNING in kinds
+            else _evenings_due(candidates)
+        )
+    return due
+
+
+def _evenings_due(candidates: list[Candidate]) -> list[Due]:
+    """At the evening time: nothing once the day's pain is logged; else the follow-up when
+    the patient has been quiet for two days (it takes the evening reminder's place that
+    day), else the evening reminder."""
+    logged = _pain_logged([(c.user_id, c.zone, c.day) for c in candidates])
+    open_days = [c for c in candidates if (c.user_id, c.day) not in logged]
+    quiet = _quiet_patients(
+        [(c.user_id, c.zone, c.day) for c in open_days if c.enabled[ReminderKind.FOLLOW_UP]]
+    )
+    due = []
+    for c in open_days:
+        if (c.user_id, c.day) in quiet:
+            due.append(Due(c.user_id, ReminderKind.FOLLOW_UP, c.day, c.due_at))
+        elif c.enabled[ReminderKind.EVENING]:
+            due.append(Due(c.user_id, ReminderKind.EVENING, c.day, c.due_at))
+    return due
+
+
+def _mornings_due(candidates: list[Candidate]) -> list[Due]:
+    enabled = [c for c in candidates if c.enabled[ReminderKind.MORNING]]
+    logged = _sleep_logged([(c.user_id, c.day) for c in enabled])
+    return [
+        Due(c.user_id, ReminderKind.MORNING, c.day, c.due_at)
+        for c in enabled
+        if (c.user_id, c.day) not in logged
+    ]
+
+
+def _batches(items: list[Any]) -> Iterator[list[Any]]:
+    for i in range(0, len(items), BATCH):
+        yield items[i : i + BATCH]
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, date]]:
+    """(patient, local day) pairs among ``wanted`` that have a pain entry on that day."""
+    found: set[tuple[Any, date]] = set()
+    for batch in _batches(wanted):
+        zones = {user_id: zone for user_id, zone, _ in batch}
+        days = {(user_id, day) for user_id, _, day in batch}
+        since = min(_day_start(day, zone) for _, zone, day in batch)
+        until = max(_day_start(day + timedelta(days=1), zone) for _, zone, day in batch)
+        entries = PainEntry.objects.filter(
+            patient_id__in=zones, recorded_at__gte=since, recorded_at__lt=until
+        ).values_list("patient_id", "recorded_at")
+        for patient_id, at in entries:
+            key = (patient_id, at.astimezone(zones[patient_id]).date())
+            if key in days:
+                found.add(key)
+    return found
+
+
+def _sleep_logged(wanted: list[tuple[Any, date]]) -> set[tuple[Any, date]]:
+    """(patient, local day) pairs whose night just ended (night_of = day - 1) is logged."""
+    found: set[tuple[Any, date]] = set()
+    for batch in _batches(wanted):
+        nights = SleepEntry.objects.filter(
+            patient_id__in={user_id for user_id, _ in batch},
+            night_of__in={day - timedelta(days=1) for _, day in batch},
+        ).values_list("patient_id", "night_of")
+        found |= {(patient_id, night + timedelta(days=1)) for patient_id, night in nights}
+    return found & set(wanted)
+
+
+def _latest(model: type[Any], field: str) -> Subquery:
+    return Subquery(
+        model.objects.filter(patient_id=OuterRef("pk")).order_by(f"-{field}").values(field)[:1]
+    )
+
+
+def _quiet_patients(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, date]]:
+    """(patient, day) pairs where nothing was logged for the two local days before ``day``
+    nor on it so far, and no follow-up went out since the last thing logged: one per gap."""
+    found: set[tuple[Any, date]] = set()
+    for batch in _batches(wanted):
+        last = {
+            row["pk"]: row
+            for row in User.objects.filter(pk__in={user_id for user_id, _, _ in batch})
+            .annotate(
+                pain=_latest(PainEntry, "recorded_at"),
+                peg=_latest(PegAssessment, "recorded_at"),
+                use=_latest(UseEntry, "taken_at"),
+                night=_latest(SleepEntry, "night_of"),
+                # The unique (recipient, kind, local_date) index answers this one.
+                follow_up=Subquery(
+                    Delivery.objects.filter(
+                        recipient_id=OuterRef("pk"), kind=ReminderKind.FOLLOW_UP
+                    )
+                    .order_by("-local_date")
+                    .values("due_at")[:1]
+                ),
+            )
+            .values("pk", "date_joined", "pain", "peg", "use", "night", "follow_up")
+        }
+        for user_id, zone, day in batch:
+            row = last[user_id]
+            quiet_since = _day_start(day - timedelta(days=FOLLOW_UP_QUIET_DAYS), zone)
+            moments = [row[k] for k in ("pain", "peg", "use") if row[k] is not None]
+            if row["night"] is not None:  # a night is logged the morning after it began
+                moments.append(_day_start(row["night"] + timedelta(days=1), zone))
+            last_active = max([row["date_joined"], *moments])
+            follow_up = row["follow_up"]
+            # A follow-up already written for this day keeps its place: without this, the next
+            # run inside CATCH_UP found the gap "answered" and added the evening one as well.
+            if last_active < quiet_since and (
+                follow_up is None or follow_up < last_active or follow_up >= _day_start(day, zone)
+            ):
+                found.add((user_id, day))
+    return found
+
+
+def clinicians_due(*, start: datetime, end: datetime) -> list[Due]:
+    """Clinicians whose local morning digest time falls in (start, end]."""
+    profiles = ClinicianProfile.objects.filter(
+        user__is_active=True, user__role=Role.CLINICIAN, digest_enabled=True
+    )
+    due: list[Due] = []
+    zones = set(profiles.values_list("timezone", flat=True).distinct())
+    moments: dict[str, tuple[date, datetime]] = {}
+    for name in zones:
+        zone = ZoneInfo(name)
+        for day, at in _due_on(DIGEST_AT, wall_windows(zone, start, end), zone, start, end):
+            moments[name] = (day, at)
+    if not moments:
+        return due
+    for user_id, zone_name in profiles.filter(timezone__in=moments).values_list(
+        "user_id", "timezone"
+    ):
+        day, at = moments[zone_name]
+        due.append(Due(user_id, ReminderKind.DIGEST, day, at))
+    return due
+
+
+def deliveries_create(due: list[Due]) -> int:
+    """Write one row per due item unless it exists; the unique key settles races with a
+    concurrent run. Returns how many rows were new to this run."""
+    created = 0
+    for batch in _batches(due):
+        existing = set(
+            Delivery.objects.filter(
+                recipient_id__in={d.recipient_id for d in batch},
+                local_date__in={d.day for d in batch},
+            ).values_list("recipient_id", "kind", "local_date")
+        )
+        new = [d for d in batch if (d.recipient_id, d.kind, d.day) not in existing]
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    recipient_id=d.recipient_id, kind=d.kind, local_date=d.day, due_at=d.due_at
+                )
+                for d in new
+            ],
+            ignore_conflicts=True,
+        )
+        created += len(new)
+    return created
+
+
+def deliveries_recover(*, now: datetime) -> int:
+    """Rows whose worker died mid-send (lease expired): back to pending, or failed when
+    they have used every attempt."""
+    stalled = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
+    stalled.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED,
+        failed_at=now,
+        lease_expires_at=None,
+        last_error="worker lost on the last attempt",
+    )
+    return stalled.update(status=DeliveryStatus.PENDING, lease_expires_at=None, enqueued_at=None)
+
+
+def deliveries_expire(*, now: datetime) -> int:
+    """Pending rows too late to be of use are marked failed, so nobody gets one at 3 a.m."""
+    return Delivery.objects.filter(
+        status=DeliveryStatus.PENDING, due_at__lte=now - GIVE_UP_AFTER
+    ).update(status=DeliveryStatus.FAILED, failed_at=now, last_error="too late to send")
+
+
+def deliveries_enqueue(*, now: datetime) -> int:
+    """Hand pending rows to the workers: every new one, and a bounded number whose message
+    seems lost (a broker restarted without its queue, say).
+
+    Rows are locked (``skip_locked``) and stamped in one transaction, so two dispatchers
+    never hand out the same row in the same run; the messages go out after the commit. The
+    bound keeps a backlog that drains slower than REQUEUE_AFTER from being published again
+    and again: a second message for a row is harmless (the claim sends once) but not free.
+    """
+    from journals.tasks import deliveries_send_on_commit
+
+    pending = Delivery.objects.select_for_update(skip_locked=True).filter(
+        status=DeliveryStatus.PENDING
+    )
+    with transaction.atomic():
+        ids = list(pending.filter(enqueued_at__isnull=True).values_list("pk", flat=True))
+        ids += (
+            pending.filter(enqueued_at__lt=now - REQUEUE_AFTER)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:REQUEUE_LIMIT]
+        )
+        for batch in _batches(ids):
+            Delivery.objects.filter(pk__in=batch).update(enqueued_at=now)
+        deliveries_send_on_commit(ids)
+    return len(ids)
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    BUSY = "busy"  # another worker holds the lease; a later run hands it out if it dies
+    DONE = "done"  # already sent, skipped or failed: nothing to do
+
+
+def delivery_send(*, delivery_id: str) -> Outcome:
+    """Claim the row, check it is still wanted, send it, record it.
+
+    Raises ``TransientSendError`` after releasing the claim (the task retries); a
+    permanent error marks the row failed.
+    """
+    now = timezone.now()
+    lease = timedelta(seconds=settings.REMINDER_SEND_LEASE_SECONDS)
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id)
+        .filter(
+            Q(status=DeliveryStatus.PENDING)
+            | Q(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
+        )
+        .update(
+            status=DeliveryStatus.SENDING,
+            sending_at=now,
+            lease_expires_at=now + lease,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        status = Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
+        return Outcome.BUSY if status == DeliveryStatus.SENDING else Outcome.DONE
+    delivery = Delivery.objects.select_related("recipient").get(pk=delivery_id)
+    message = compose(delivery)
+    if message is None:
+        _finish(delivery, status=DeliveryStatus.SKIPPED, last_error="no longer needed")
+        return Outcome.SKIPPED
+    try:
+        channel_named(delivery.channel).send(message)
+    except TransientSendError as exc:
+        _finish(delivery, status=DeliveryStatus.PENDING, last_error=exc.reason)
+        raise
+    except PermanentSendError as exc:
+        _finish(delivery, status=DeliveryStatus.FAILED, last_error=exc.reason)
+        return Outcome.DONE
+    _finish(delivery, status=DeliveryStatus.SENT)
+    return Outcome.SENT
+
+
+def _finish(delivery: Delivery, *, status: str, last_error: str = "") -> None:
+    now = timezone.now()
+    stamps = {
+        DeliveryStatus.SENT: {"sent_at": now},
+        DeliveryStatus.FAILED: {"failed_at": now},
+    }.get(DeliveryStatus(status), {})
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        status=status,
+        lease_expires_at=None,
+        last_error=last_error or delivery.last_error,
+        **stamps,
+    )
+
+
+def delivery_retry_later(*, delivery_id: str, delay_s: float) -> None:
+    """A retry message is on its way: keep the dispatcher from sending another meanwhile."""
+    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+        enqueued_at=timezone.now() + timedelta(seconds=delay_s)
+    )
+
+
+def delivery_mark_failed(*, delivery_id: str, reason: str) -> None:
+    """After the last retry: failed, with the reason, for the clinic's admins to see."""
+    Delivery.objects.filter(
+        pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    ).update(
+        status=DeliveryStatus.FAILED,
+        failed_at=timezone.now(),
+        lease_expires_at=None,
+        last_error=reason[:200],
+    )
+
+
+def retry_delay(retries: int) -> float:
+    """Exponential backoff: base, 2 × base, 4 × base…"""
+    return float(settings.REMINDER_RETRY_BASE_SECONDS * 2**retries)
+
+
+# --- What is said -------------------------------------------------------------------------
+
+SUBJECTS = {
+    ReminderKind.EVENING: "Your evening check-in",
+    ReminderKind.MORNING: "Your morning sleep diary",
+    ReminderKind.FOLLOW_UP: "Your journal is here when you are ready",
+    ReminderKind.DIGEST: "Mitra: your morning summary",
+}
+LINKS = {
+    ReminderKind.EVENING: "checkin-evening",
+    ReminderKind.MORNING: "checkin-morning",
+    ReminderKind.FOLLOW_UP: "today",
+    ReminderKind.DIGEST: "clinician-home",
+}
+
+
+def still_wanted(delivery: Delivery) -> bool:
+    """The same rules as at dispatch, asked again at send time: the patient may have logged,
+    changed a setting or left since the row was written."""
+    person = delivery.recipient
+    if not person.is_active:
+        return False
+    if delivery.kind == ReminderKind.DIGEST:
+        profile = ClinicianProfile.objects.filter(user=person).first()
+        return profile is not None and profile.digest_enabled
+    row = _patient_settings().filter(user=person).values("timezone", *REMINDER_FIELDS).first()
+    if row is None or not row[f"{delivery.kind}_enabled"]:
+        return False
+    zone = ZoneInfo(row["timezone"])
+    clock = row["morning_time" if delivery.kind == ReminderKind.MORNING else "evening_time"]
+    if in_quiet_hours(clock, row["quiet_start"], row["quiet_end"]):
+        return False
+    day = delivery.local_date
+    if delivery.kind == ReminderKind.EVENING:
+        return not _pain_logged([(person.pk, zone, day)])
+    if delivery.kind == ReminderKind.MORNING:
+        return not _sleep_logged([(person.pk, day)])
+    return _nothing_logged_since(person, day - timedelta(days=FOLLOW_UP_QUIET_DAYS), zone)
+
+
+def _nothing_logged_since(patient: User, day: date, zone: ZoneInfo) -> bool:
+    """Nothing logged from the start of local ``day`` on (a night counts on the morning
+    after it began), as ``_quiet_patients`` decides it at dispatch."""
+    since = _day_start(day, zone)
+    return not (
+        PainEntry.objects.filter(patient=patient, recorded_at__gte=since).exists()
+        or PegAssessment.objects.filter(patient=patient, recorded_at__gte=since).exists()
+        or UseEntry.objects.filter(patient=patient, taken_at__gte=since).exists()
+        or SleepEntry.objects.filter(
+            patient=patient, night_of__gte=day - timedelta(days=1)
+        ).exists()
+    )
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    new_flags: int
+    high: int
+    flagged_patients: int
+    stopped_logging: int
+
+    def __bool__(self) -> bool:
+        return bool(self.new_flags or self.stopped_logging)
+
+
+def digest_summary(*, clinician: User, until: datetime) -> DigestSummary:
+    """Counts only: what is new on the clinician's patients in the day before ``until``."""
+    new = flags_visible_to(clinician).filter(
+        created_at__gt=until - DIGEST_COVERS, created_at__lte=until
+    )
+    others = new.exclude(rule=Rule.STOPPED_LOGGING)
+    return DigestSummary(
+        new_flags=others.count(),
+        high=others.filter(severity="high").count(),
+        flagged_patients=others.values("patient").distinct().count(),
+        stopped_logging=new.filter(rule=Rule.STOPPED_LOGGING).values("patient").distinct().count(),
+    )
+
+
+def compose(delivery: Delivery) -> Outgoing | None:
+    """The message for a claimed row, or None when it is no longer wanted.
+
+    Reminders hold no health data: a greeting, what to do, a link, and the way to turn
+    them off. The digest holds counts only.
+    """
+    if not still_wanted(delivery):
+        return None
+    person = delivery.recipient
+    kind = ReminderKind(delivery.kind)
+    context: dict[str, Any] = {
+        "name": person.display_name.split(" ")[0] if person.display_name else "",
+        "link": settings.SITE_URL + reverse(LINKS[kind]),
+        "off_url": unsubscribe_url(person, kind),
+        "settings_url": settings.SITE_URL + reverse("settings"),
+    }
+    if kind == ReminderKind.DIGEST:
+        summary = digest_summary(clinician=person, until=delivery.due_at)
+        if not summary:
+            return None
+        context["summary"] = summary
+    body = render_to_string(f"journals/email/{kind.value}.txt", context)
+    return Outgoing(
+        to=person.email,
+        subject=SUBJECTS[kind],
+        body=body,
+        key=f"delivery-{delivery.pk}",
+        unsubscribe_url=context["off_url"],
+    )
+
+
+# --- Turning a reminder off from the email -------------------------------------------------
+
+
+def unsubscribe_token(person: User, kind: str) -> str:
+    return signing.dumps({"u": str(person.pk), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(person: User, kind: str) -> str:
+    token = unsubscribe_token(person, kind)
+    return settings.SITE_URL + reverse("reminder-off", args=[token])
+
+
+def unsubscribe_read(token: str) -> tuple[User, ReminderKind] | None:
+    """Who and which reminder a link is for; None when it is forged, mangled or stale."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        kind = ReminderKind(data["k"])
+        person = User.objects.get(pk=data["u"], is_active=True)
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        return None
+    expected_role = Role.CLINICIAN if kind == ReminderKind.DIGEST else Role.PATIENT
+    return (person, kind) if person.role == expected_role else None

@@ -1,0 +1,59 @@
+"""The printable visit summary: the patient's own, and the care team's with review notes."""
+
+import uuid
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from journals.trends import patient_today
+from journals.views.clinician import CO_USE_LABEL, co_use_days
+from journals.visit_summary import PeriodForm, period_heading, visit_summary
+from patients.audit import audit_reads
+from patients.models import User
+from patients.permissions import (
+    SignedInRequest,
+    clinician_required,
+    get_patient_for_user,
+    patient_required,
+)
+
+
+@require_safe
+@patient_required
+def own_summary(request: SignedInRequest) -> HttpResponse:
+    return _render(request, request.user, for_care_team=False)
+
+
+@require_safe
+@clinician_required
+def patient_summary(request: SignedInRequest, patient_id: uuid.UUID) -> HttpResponse:
+    patient = get_patient_for_user(request.user, str(patient_id))
+    audit_reads(request=request, actor=request.user, patients=[patient], object_type="summary")
+    return _render(request, patient, for_care_team=True)
+
+
+def _render(request: SignedInRequest, patient: User, *, for_care_team: bool) -> HttpResponse:
+    """``?since=&until=`` (local dates, the last 30 days by default); a bad period is 400
+    with the reasons next to the fields, and nothing else."""
+    form = PeriodForm(request.GET, today=patient_today(patient))
+    context: dict[str, object] = {
+        "form": form,
+        "patient": patient,
+        "for_care_team": for_care_team,
+        "nav": "clinic" if for_care_team else "trends",
+    }
+    if not form.is_valid():
+        return render(request, "journals/visit_summary.html", context, status=400)
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    summary = visit_summary(
+        patient=patient,
+        since=since,
+        until=until,
+        with_reviews=for_care_team,
+        marked_days=co_use_days(patient, since, until) if for_care_team else (),
+        marked_label=CO_USE_LABEL if for_care_team else "",
+    )
+    context.update(summary=summary, period=period_heading(summary.axis), axis=summary.axis)
+    context["charts"] = summary.charts
+    return render(request, "journals/visit_summary.html", context)

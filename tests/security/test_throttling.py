@@ -1,0 +1,109 @@
+"""API throttling: per signed-in user and per client address, answering 429 with Retry-After.
+
+The test settings raise both rates so the rest of the suite never trips them; these tests put
+the real rates of ``config.settings.base`` (or small ones) back with ``override_settings``.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from config.settings import base
+from tests.conftest import client_for
+
+ME = "/api/v1/me/"
+DOCS = "/api/v1/docs/"  # open to anonymous callers
+
+
+@pytest.fixture(autouse=True)
+def fresh_counters() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def rates(**scopes: str):
+    return override_settings(
+        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": scopes}
+    )
+
+
+def test_the_real_rates_are_two_a_second_per_user_and_ten_per_address():
+    assert base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
+        "user": "120/min",
+        "address": "600/min",
+    }
+
+
+def test_a_user_over_the_real_rate_gets_429_with_retry_after(alice):
+    client = client_for(alice)
+    with rates(**base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]):
+        statuses = [client.get(ME).status_code for _ in range(120)]
+        over = client.get(ME)
+
+    assert statuses == [200] * 120
+    assert over.status_code == 429
+    assert int(over["Retry-After"]) > 0
+    assert over.json()["detail"].startswith("Request was throttled.")
+
+
+def test_the_user_limit_follows_the_user_across_addresses(alice):
+    client = client_for(alice)
+    with rates(user="3/min", address="1000/min"):
+        first = [client.get(ME, REMOTE_ADDR=f"10.0.0.{n}").status_code for n in range(3)]
+        fourth = client.get(ME, REMOTE_ADDR="10.0.0.99")
+
+    assert first == [200, 200, 200]
+    assert fourth.status_code == 429
+
+
+def test_another_user_is_not_held_back_by_a_throttled_one(alice, erin):
+    with rates(user="2/min", address="1000/min"):
+        for _ in range(3):
+            client_for(alice).get(ME, REMOTE_ADDR="10.0.0.1")
+        erin_answer = client_for(erin).get(ME, REMOTE_ADDR="10.0.0.2")
+
+    assert erin_answer.status_code == 200
+
+
+def test_the_address_limit_counts_every_user_behind_one_address(alice, erin):
+    with rates(user="1000/min", address="4/min"):
+        alices = [client_for(alice).get(ME, REMOTE_ADDR="10.0.0.7").status_code for _ in range(2)]
+        erins = [client_for(erin).get(ME, REMOTE_ADDR="10.0.0.7").status_code for _ in range(3)]
+        elsewhere = client_for(erin).get(ME, REMOTE_ADDR="10.0.0.8")
+
+    assert alices == [200, 200]
+    assert erins == [200, 200, 429]
+    assert elsewhere.status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_address_limit(alice, erin):
+    with rates(user="1000/min", address="2/min"):
+        answers = [
+            client_for(user)
+            .get(ME, REMOTE_ADDR="10.0.0.7", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+            .status_code
+            for n, user in enumerate([alice, erin, alice])
+        ]
+
+    assert answers == [200, 200, 429]
+
+
+def test_anonymous_callers_are_limited_by_address(db):
+    with rates(user="2/min", address="1000/min"):
+        answers = [Client().get(DOCS, REMOTE_ADDR="10.0.0.5").status_code for _ in range(3)]
+        other = Client().get(DOCS, REMOTE_ADDR="10.0.0.6")
+
+    assert answers == [200, 200, 429]
+    assert other.status_code == 200
+
+
+def test_pages_are_not_throttled_by_the_api_limits(alice):
+    client = client_for(alice)
+    with rates(user="1/min", address="1/min"):
+        answers = [client.get("/today/").status_code for _ in range(3)]
+
+    assert answers == [200, 200, 200]
