@@ -3,10 +3,13 @@ and are not browsable in the admin; flags and reminder deliveries are shown read
 oversight."""
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from config.admin import ReadOnlyAdmin
 from journals.models import ClinicThresholds, Delivery, Flag
+from patients.models import User
+from patients.permissions import deliveries_for_staff
 
 
 @admin.register(ClinicThresholds)
@@ -28,7 +31,7 @@ class FlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     """What reached whom: every reminder and digest with when it was due, handed out, sent
     or failed, and why. Read-only; staff see their own clinic's people."""
 
@@ -49,20 +52,5 @@ class DeliveryAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in Delivery._meta.fields]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
-        deliveries = super().get_queryset(request)
-        if request.user.is_superuser:
-            return deliveries
-        clinic = getattr(request.user, "clinic", None)
-        return deliveries.filter(
-            Q(recipient__patient_profile__clinic=clinic)
-            | Q(recipient__clinician_profile__clinic=clinic)
-        )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+        staff: User = request.user  # type: ignore[assignment]
+        return deliveries_for_staff(staff).select_related("recipient")

@@ -152,16 +152,24 @@ class PatientEntryViewSet(
     model: type[JournalEntry]
 
     def journal_patient(self) -> User:
-        """The patient in the URL, if in scope (else 404); the read is audited once."""
+        """The patient in the URL, if in scope (else 404)."""
         if not hasattr(self, "_journal_patient"):
             self._journal_patient = get_patient_for_user(self.user, self.kwargs["patient_pk"])
+        return self._journal_patient
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        """The read is audited once, and only when entries were shown: not for an entry id
+        outside the patient's journal (404) nor for a bad filter (400)."""
+        if hasattr(self, "_journal_patient") and response.status_code < 400:
             audit_reads(
                 request=self.request,
                 actor=self.user,
                 patients=[self._journal_patient],
                 object_type=self.model._meta.model_name or "",
             )
-        return self._journal_patient
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def scoped_queryset(self) -> QuerySet[Any]:
         patient = self.journal_patient()

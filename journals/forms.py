@@ -168,15 +168,7 @@ FORM_BY_KIND: dict[str, type[EntryForm]] = {
 class ReminderSettingsForm(forms.ModelForm):
     class Meta:
         model = ReminderSettings
-        fields = [
-            "evening_enabled",
-            "evening_time",
-            "morning_enabled",
-            "morning_time",
-            "quiet_start",
-            "quiet_end",
-            "follow_up_enabled",
-        ]
+        fields = ReminderSettings.setting_fields
         labels = {
             "evening_enabled": "Remind me to do the evening check-in",
             "evening_time": "Evening reminder at",

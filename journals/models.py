@@ -302,6 +302,17 @@ class ReminderSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What the patient chooses, in the order the settings page and the API show it.
+    setting_fields = (
+        "evening_enabled",
+        "evening_time",
+        "morning_enabled",
+        "morning_time",
+        "quiet_start",
+        "quiet_end",
+        "follow_up_enabled",
+    )
+
     class Meta:
         verbose_name_plural = "reminder settings"
 

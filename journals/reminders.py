@@ -176,20 +176,9 @@ def reminders_dispatch(*, now: datetime | None = None) -> DispatchResult:
     return result
 
 
-REMINDER_FIELDS = (
-    "evening_enabled",
-    "evening_time",
-    "morning_enabled",
-    "morning_time",
-    "quiet_start",
-    "quiet_end",
-    "follow_up_enabled",
-)
-
-
 def _defaults() -> dict[str, Any]:
     fields = {f.name: f for f in ReminderSettings._meta.concrete_fields}
-    return {name: fields[name].get_default() for name in REMINDER_FIELDS}
+    return {name: fields[name].get_default() for name in ReminderSettings.setting_fields}
 
 
 def _patient_settings() -> QuerySet[PatientProfile]:
@@ -609,7 +598,12 @@ def still_wanted(delivery: Delivery) -> bool:
     if delivery.kind == ReminderKind.DIGEST:
         profile = ClinicianProfile.objects.filter(user=person).first()
         return profile is not None and profile.digest_enabled
-    row = _patient_settings().filter(user=person).values("timezone", *REMINDER_FIELDS).first()
+    row = (
+        _patient_settings()
+        .filter(user=person)
+        .values("timezone", *ReminderSettings.setting_fields)
+        .first()
+    )
     if row is None or not row[f"{delivery.kind}_enabled"]:
         return False
     zone = ZoneInfo(row["timezone"])

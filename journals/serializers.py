@@ -149,15 +149,7 @@ class ReminderSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReminderSettings
-        fields = (
-            "evening_enabled",
-            "evening_time",
-            "morning_enabled",
-            "morning_time",
-            "quiet_start",
-            "quiet_end",
-            "follow_up_enabled",
-        )
+        fields = ReminderSettings.setting_fields
 
 
 class FlagEvidenceSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
+from config.admin import ReadOnlyAdmin
 from patients.audit import audit_export
 from patients.models import (
     AuditEvent,
@@ -99,7 +100,7 @@ def _csv_cell(value: object) -> str:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit trail is never edited (the database refuses it too).
 
     Staff see their own clinic's events (``audit_events_for_staff``); a superuser sees all.
@@ -128,15 +129,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         staff: User = request.user  # type: ignore[assignment]
         return audit_events_for_staff(staff).select_related("actor", "patient")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.action(description="Export the selected events as CSV", permissions=["view"])
     def export_csv(

@@ -18,7 +18,7 @@ from django.urls import reverse
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from journals.models import Flag, Review
+from journals.models import Delivery, Flag, Review
 from patients.models import AuditEvent, CareTeamMembership, Role, User
 
 if TYPE_CHECKING:
@@ -143,6 +143,22 @@ def audit_events_for_staff(user: User) -> QuerySet[AuditEvent]:
         Q(patient__patient_profile__clinic=clinic)
         | Q(actor__clinician_profile__clinic=clinic)
         | Q(actor__patient_profile__clinic=clinic)
+    )
+
+
+def deliveries_for_staff(user: User) -> QuerySet[Delivery]:
+    """Reminder deliveries in the admin: all for a superuser; for clinic staff, those to
+    their clinic's people; nothing for anyone else."""
+    if not user.is_authenticated or not user.is_active or not user.is_staff:
+        return Delivery.objects.none()
+    if user.is_superuser:
+        return Delivery.objects.all()
+    clinic = user.clinic
+    if clinic is None:
+        return Delivery.objects.none()
+    return Delivery.objects.filter(
+        Q(recipient__patient_profile__clinic=clinic)
+        | Q(recipient__clinician_profile__clinic=clinic)
     )
 
 

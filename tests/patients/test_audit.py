@@ -542,3 +542,23 @@ def test_an_export_of_a_patient_is_that_requests_one_read(rf, alice, bob, alice_
     event = AuditEvent.objects.get(patient=alice)
     assert (event.action, event.actor, event.object_type) == ("export", bob, "export_csv")
     assert (event.ip_address, event.request_id) == ("10.0.0.5", "req-export")
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status"),
+    [
+        ("pain-entries/{random}/", {}, 404),  # an entry that is not in her journal
+        ("pain-entries/", {"since": "not-a-date"}, 400),
+    ],
+)
+def test_a_clinician_request_that_shows_no_entries_is_not_recorded_as_a_read(
+    alice, bob, alice_team, path, query, status
+):
+    url = f"/api/v1/patients/{alice.pk}/" + path.format(random=uuid.uuid4())
+
+    response = client_for(bob).get(url, query)
+
+    assert response.status_code == status
+    assert not AuditEvent.objects.filter(actor=bob, patient=alice, action=AuditAction.VIEW)
+    assert client_for(bob).get(f"/api/v1/patients/{alice.pk}/pain-entries/").status_code == 200
+    assert AuditEvent.objects.filter(actor=bob, patient=alice, action=AuditAction.VIEW).count() == 1
