@@ -11,7 +11,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from knox.models import AuthToken
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -100,10 +99,14 @@ class TokenView(APIView):
         user_logged_in.send(sender=type(user), request=request, user=user)
         return Response({"token": token, "expiry": instance.expiry})
 
-    @extend_schema(responses={204: None}, tags=["auth"], summary="Revoke the token in use")
+    @extend_schema(
+        responses={204: None},
+        tags=["auth"],
+        summary="Sign out: revoke this token and end my other sessions and tokens",
+    )
     def delete(self, request: Request) -> Response:
-        if isinstance(request.auth, AuthToken):
-            request.auth.delete()
+        user: User = request.user  # type: ignore[assignment]
+        services.user_sessions_end(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

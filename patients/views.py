@@ -410,6 +410,17 @@ def backup_codes_renew(request: HttpRequest) -> HttpResponse:
     return _backup_codes_page(request, codes, next_url=resolve_url("account-security"))
 
 
+@never_cache
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    """Sign out here, and end this person's other sessions and API tokens with it: on a
+    shared or lost device, signing out anywhere leaves nothing signed in elsewhere."""
+    if request.user.is_authenticated:
+        services.user_sessions_end(user=request.user, keep_session_key=request.session.session_key)
+    logout(request)
+    return redirect("signin")
+
+
 @require_POST
 @login_required
 def signout_everywhere(request: HttpRequest) -> HttpResponse:

@@ -373,6 +373,7 @@ ROWS: list[Row] = [
     Row("signin", "put", SIGNED_IN_GO_HOME),
     Row("password_reset", "put", PUBLIC),
     Row("signout", "post", dict.fromkeys(ROLES, TO_SIGNIN)),
+    Row("signout", "get", NOT_ALLOWED),
     # The second step needs a password checked first, in the same session: back to sign in.
     *[
         Row(name, method, dict.fromkeys(ROLES, TO_SIGNIN))

@@ -106,17 +106,35 @@ def test_a_clinicians_session_cookie_lapses_with_the_idle_limit(bob, frozen):
 # What ends sessions and tokens ------------------------------------------------------------------
 
 
-def test_signing_out_ends_only_this_session(alice, frozen):
-    here, there = Client(), Client()
+def test_signing_out_ends_that_persons_other_sessions_and_tokens_too(alice, erin, frozen):
+    here, there, someone_else = Client(), Client(), Client()
     password_step(here, "alice@example.org")
     password_step(there, "alice@example.org")
+    password_step(someone_else, "erin@example.org")
     token_create(alice)
+    token_create(erin)
 
-    here.post("/signout/")
+    response = here.post("/signout/")
 
+    assert response["Location"] == "/signin/"
     assert not signed_in(here)
-    assert signed_in(there)
-    assert AuthToken.objects.filter(user=alice).count() == 1
+    assert not signed_in(there)
+    assert signed_in(someone_else)
+    assert list(AuthToken.objects.values_list("user", flat=True)) == [erin.pk]
+
+
+def test_revoking_the_api_token_signs_that_person_out_everywhere(alice, erin, frozen):
+    browser = Client()
+    password_step(browser, "alice@example.org")
+    _, token = token_create(alice)
+    token_create(alice)
+    token_create(erin)
+
+    response = Client().delete("/api/v1/auth/token/", HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert response.status_code == 204
+    assert not signed_in(browser)
+    assert list(AuthToken.objects.values_list("user", flat=True)) == [erin.pk]
 
 
 def test_sign_out_everywhere_ends_every_session_and_token(alice, erin, frozen):
