@@ -44,6 +44,7 @@ from journals.models import (
     UseEntry,
     in_quiet_hours,
 )
+from journals.selectors import local_midnight
 from patients.models import ClinicianProfile, PatientProfile, Role, User
 from patients.permissions import flags_visible_to
 
@@ -309,18 +310,14 @@ def _batches(items: list[Any]) -> Iterator[list[Any]]:
         yield items[i : i + BATCH]
 
 
-def _day_start(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
 def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, date]]:
     """(patient, local day) pairs among ``wanted`` that have a pain entry on that day."""
     found: set[tuple[Any, date]] = set()
     for batch in _batches(wanted):
         zones = {user_id: zone for user_id, zone, _ in batch}
         days = {(user_id, day) for user_id, _, day in batch}
-        since = min(_day_start(day, zone) for _, zone, day in batch)
-        until = max(_day_start(day + timedelta(days=1), zone) for _, zone, day in batch)
+        since = min(local_midnight(day, zone) for _, zone, day in batch)
+        until = max(local_midnight(day + timedelta(days=1), zone) for _, zone, day in batch)
         entries = PainEntry.objects.filter(
             patient_id__in=zones, recorded_at__gte=since, recorded_at__lt=until
         ).values_list("patient_id", "recorded_at")
@@ -375,16 +372,18 @@ def _quiet_patients(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, 
         }
         for user_id, zone, day in batch:
             row = last[user_id]
-            quiet_since = _day_start(day - timedelta(days=FOLLOW_UP_QUIET_DAYS), zone)
+            quiet_since = local_midnight(day - timedelta(days=FOLLOW_UP_QUIET_DAYS), zone)
             moments = [row[k] for k in ("pain", "peg", "use") if row[k] is not None]
             if row["night"] is not None:  # a night is logged the morning after it began
-                moments.append(_day_start(row["night"] + timedelta(days=1), zone))
+                moments.append(local_midnight(row["night"] + timedelta(days=1), zone))
             last_active = max([row["date_joined"], *moments])
             follow_up = row["follow_up"]
             # A follow-up already written for this day keeps its place: without this, the next
             # run inside CATCH_UP found the gap "answered" and added the evening one as well.
             if last_active < quiet_since and (
-                follow_up is None or follow_up < last_active or follow_up >= _day_start(day, zone)
+                follow_up is None
+                or follow_up < last_active
+                or follow_up >= local_midnight(day, zone)
             ):
                 found.add((user_id, day))
     return found
@@ -615,21 +614,8 @@ def still_wanted(delivery: Delivery) -> bool:
         return not _pain_logged([(person.pk, zone, day)])
     if delivery.kind == ReminderKind.MORNING:
         return not _sleep_logged([(person.pk, day)])
-    return _nothing_logged_since(person, day - timedelta(days=FOLLOW_UP_QUIET_DAYS), zone)
-
-
-def _nothing_logged_since(patient: User, day: date, zone: ZoneInfo) -> bool:
-    """Nothing logged from the start of local ``day`` on (a night counts on the morning
-    after it began), as ``_quiet_patients`` decides it at dispatch."""
-    since = _day_start(day, zone)
-    return not (
-        PainEntry.objects.filter(patient=patient, recorded_at__gte=since).exists()
-        or PegAssessment.objects.filter(patient=patient, recorded_at__gte=since).exists()
-        or UseEntry.objects.filter(patient=patient, taken_at__gte=since).exists()
-        or SleepEntry.objects.filter(
-            patient=patient, night_of__gte=day - timedelta(days=1)
-        ).exists()
-    )
+    # Still quiet: the dispatcher's own test, which lets this day's follow-up keep its place.
+    return bool(_quiet_patients([(person.pk, zone, day)]))
 
 
 @dataclass(frozen=True)

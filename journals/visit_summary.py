@@ -8,7 +8,7 @@ by the caller (``patient_required`` or the permissions module).
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import fmean
 from typing import Any
@@ -181,6 +181,4 @@ def _change(first: Decimal | None, second: Decimal | None, show: str) -> str:
 
 
 def period_heading(axis: DateAxis) -> str:
-    start = datetime.combine(axis.start, time.min)
-    end = datetime.combine(axis.end, time.min)
-    return f"{start:%-d %B %Y} to {end:%-d %B %Y} ({axis.count} days)"
+    return f"{axis.start:%-d %B %Y} to {axis.end:%-d %B %Y} ({axis.count} days)"

@@ -19,7 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from journals.models import Delivery, Flag, Review
-from patients.models import AuditEvent, CareTeamMembership, Role, User
+from patients.models import AuditEvent, CareTeamMembership, Clinic, Role, User
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -130,36 +130,40 @@ def access_log_of_patient(user: User) -> QuerySet[AuditEvent]:
 
 
 def audit_events_for_staff(user: User) -> QuerySet[AuditEvent]:
-    """The audit log in the admin: all of it for a superuser; for clinic staff, the events
-    about their clinic's patients or done by its people; nothing for anyone else."""
-    if not user.is_authenticated or not user.is_active or not user.is_staff:
-        return AuditEvent.objects.none()
-    if user.is_superuser:
-        return AuditEvent.objects.all()
-    clinic = user.clinic
-    if clinic is None:
-        return AuditEvent.objects.none()
-    return AuditEvent.objects.filter(
-        Q(patient__patient_profile__clinic=clinic)
-        | Q(actor__clinician_profile__clinic=clinic)
-        | Q(actor__patient_profile__clinic=clinic)
+    """The audit log in the admin: the events about the staff member's clinic's patients or
+    done by its people (see ``_for_staff``)."""
+    return _for_staff(
+        user,
+        AuditEvent.objects.all(),
+        lambda clinic: (
+            Q(patient__patient_profile__clinic=clinic)
+            | Q(actor__clinician_profile__clinic=clinic)
+            | Q(actor__patient_profile__clinic=clinic)
+        ),
     )
 
 
 def deliveries_for_staff(user: User) -> QuerySet[Delivery]:
-    """Reminder deliveries in the admin: all for a superuser; for clinic staff, those to
-    their clinic's people; nothing for anyone else."""
-    if not user.is_authenticated or not user.is_active or not user.is_staff:
-        return Delivery.objects.none()
-    if user.is_superuser:
-        return Delivery.objects.all()
-    clinic = user.clinic
-    if clinic is None:
-        return Delivery.objects.none()
-    return Delivery.objects.filter(
-        Q(recipient__patient_profile__clinic=clinic)
-        | Q(recipient__clinician_profile__clinic=clinic)
+    """Reminder deliveries in the admin: those to the staff member's clinic's people."""
+    return _for_staff(
+        user,
+        Delivery.objects.all(),
+        lambda clinic: (
+            Q(recipient__patient_profile__clinic=clinic)
+            | Q(recipient__clinician_profile__clinic=clinic)
+        ),
     )
+
+
+def _for_staff(user: User, rows: QuerySet[M], of_clinic: Callable[[Clinic], Q]) -> QuerySet[M]:
+    """What the admin shows: everything to a superuser, the rows of their own clinic to
+    clinic staff, nothing to anyone else."""
+    if not user.is_authenticated or not user.is_active or not user.is_staff:
+        return rows.none()
+    if user.is_superuser:
+        return rows
+    clinic = user.clinic
+    return rows.filter(of_clinic(clinic)) if clinic is not None else rows.none()
 
 
 def home_url_for(user: User) -> str:

@@ -260,3 +260,14 @@ def test_no_digest_when_there_is_nothing_to_say():
 
     assert _send(delivery, DIGEST) == Outcome.SKIPPED
     assert mail.outbox == []
+
+
+def test_no_follow_up_is_sent_once_the_quiet_patient_logs_again():
+    with time_machine.travel(EVENING - timedelta(days=10)):
+        PatientFactory(timezone="Europe/Berlin")
+    delivery = _due()
+    assert delivery.kind == "follow_up"
+    UseEntryFactory(patient=delivery.recipient, taken_at=EVENING - timedelta(minutes=1))
+
+    assert _send(delivery) == Outcome.SKIPPED
+    assert mail.outbox == []
