@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run smoke test lint audit migrations-check bench-reminders clean
+.PHONY: install run smoke test lint audit migrations-check bench bench-reminders clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,26 @@ audit: install
 
 migrations-check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Performance at clinic scale (issue #8, bench/README.md): every benchmark in turn; each writes
+# its part of docs/PERFORMANCE.md and fails when it misses its goal. All of them run even when
+# one fails; the target fails at the end if any did. Needs wrk (Debian's package, installed
+# here when missing). About 25 minutes on two cores.
+WRK := /usr/bin/wrk
+
+$(WRK):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+
+bench: install $(WRK)
+	scripts/services.sh
+	@failed=""; \
+	for step in "-m bench.http" "-m bench.celery_drain" "-m bench.cluster" \
+		"bench/argon2_cost.py --report" "-m bench.export_memory" "-m bench.reminders --dispatch-only"; do \
+		echo "== python $$step"; \
+		$(BIN)/python $$step || failed="$$failed [$$step]"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "bench: goals missed or failed in$$failed"; exit 1; fi; \
+	echo "bench: every goal met; docs/PERFORMANCE.md updated"
 
 # Reminder delivery at scale (issue #5, bench/README.md): 100,000 patients over every time
 # zone, one dispatcher run and one worker's sends a second; then the soak (10,000 reminders,

@@ -44,11 +44,11 @@ def configure(*, broker: str, extra: dict[str, str] | None = None) -> dict[str, 
     return env
 
 
-def database_create() -> None:
+def database_create(url: str = DATABASE_URL) -> None:
     """Create the bench database when missing (it is never the tests' or the app's)."""
     import psycopg
 
-    parts = urlsplit(DATABASE_URL)
+    parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -210,3 +210,22 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(
         [fmt(lines[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, lines[1:])]
     )
+
+
+PERFORMANCE_MD = ROOT / "docs" / "PERFORMANCE.md"
+
+
+def report_section(name: str, markdown: str) -> None:
+    """Replace this bench's part of docs/PERFORMANCE.md (between its two markers, added at the
+    end when missing); the hand-written rest of the document is left as it is."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    text = PERFORMANCE_MD.read_text() if PERFORMANCE_MD.exists() else "# Performance\n"
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    PERFORMANCE_MD.parent.mkdir(exist_ok=True)
+    PERFORMANCE_MD.write_text(text)

@@ -135,9 +135,27 @@ def main() -> int:
     ratio = figures[args.large]["heap_peak_kib"] / figures[args.small]["heap_peak_kib"]
     rss_ratio = figures[args.large]["rss_kib"] / figures[args.small]["rss_kib"]
     flat = ratio <= LIMIT and rss_ratio <= LIMIT
-    print(
+    verdict = (
         f"ratios large/small: heap peak {ratio:.2f}, peak RSS {rss_ratio:.2f} "
         f"({'flat' if flat else 'NOT flat'}: limit {LIMIT})"
+    )
+    print(verdict)
+    rows = [
+        [
+            f"{count:,}",
+            f"{figure['heap_peak_kib']:.0f}",
+            f"{figure['rss_kib'] / 1024:.1f}",
+            f"{figure['csv_kib']:,.0f}",
+            f"{figure['seconds']:.2f}",
+        ]
+        for count, figure in figures.items()
+    ]
+    _common.report_section(
+        "export",
+        "Streamed CSV export of one patient's use entries (`python -m bench.export_memory`), "
+        "each size in a fresh process:\n\n"
+        + _common.table(["entries", "heap peak KiB", "peak RSS MiB", "CSV KiB", "seconds"], rows)
+        + f"\n\n{'Met' if flat else 'MISSED'}: {verdict}.",
     )
     return 0 if flat else 1
 

@@ -88,12 +88,22 @@ class DateRangeListMixin:
         params = self.request.query_params  # type: ignore[attr-defined]
         dates = DateRangeSerializer(data={k: v for k, v in params.items() if v})
         dates.is_valid(raise_exception=True)
+        if not dates.validated_data:
+            return queryset  # no dates: the patient's zone (a query) is not needed
         return selectors.entries_in_local_dates(
             queryset,
             zone=self.journal_zone(),
             since=dates.validated_data.get("since"),
             until=dates.validated_data.get("until"),
         )
+
+
+def _entries(model: type[JournalEntry], action: str | None) -> QuerySet[Any]:
+    """A list shows the entries alone; one entry is read with its patient's profile, which
+    an update's validation and its audit need (the patient's zone)."""
+    if action == "list":
+        return model._default_manager.all()
+    return model._default_manager.select_related("patient__patient_profile")
 
 
 class OwnEntryViewSet(
@@ -110,9 +120,7 @@ class OwnEntryViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self) -> QuerySet[Any]:
-        return own_entries(
-            self.user, self.model._default_manager.select_related("patient__patient_profile")
-        )
+        return own_entries(self.user, _entries(self.model, self.action))
 
     def journal_zone(self) -> ZoneInfo:
         return self.user.patient_profile.zone
@@ -173,8 +181,8 @@ class PatientEntryViewSet(
 
     def scoped_queryset(self) -> QuerySet[Any]:
         patient = self.journal_patient()
-        entries = entries_visible_to(self.user, self.model._default_manager.all())
-        return entries.filter(patient=patient).select_related("patient__patient_profile")
+        entries = entries_visible_to(self.user, _entries(self.model, self.action))
+        return entries.filter(patient=patient)
 
     def journal_zone(self) -> ZoneInfo:
         return self.journal_patient().patient_profile.zone

@@ -72,7 +72,10 @@ class PainEntry(JournalEntry):
     class Meta:
         verbose_name_plural = "pain entries"
         ordering = ["-recorded_at", "-id"]
-        indexes = [models.Index(fields=["patient", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_at"]),
+            models.Index(fields=["patient", "created_at"]),  # triage: unreviewed, last entry
+        ]
         constraints = [
             in_range("intensity", 0, 10, "pain_intensity_0_10"),
         ]
@@ -115,7 +118,10 @@ class PegAssessment(JournalEntry):
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
-        indexes = [models.Index(fields=["patient", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_at"]),
+            models.Index(fields=["patient", "created_at"]),
+        ]
         constraints = [
             in_range("pain_average", 0, 10, "peg_pain_average_0_10"),
             in_range("enjoyment_interference", 0, 10, "peg_enjoyment_0_10"),
@@ -165,6 +171,7 @@ class SleepEntry(JournalEntry):
     class Meta:
         verbose_name_plural = "sleep entries"
         ordering = ["-night_of", "-id"]
+        indexes = [models.Index(fields=["patient", "created_at"])]
         constraints = [
             models.UniqueConstraint(fields=["patient", "night_of"], name="sleep_one_per_night"),
             in_range("quality", 1, 5, "sleep_quality_1_5"),
@@ -244,7 +251,10 @@ class UseEntry(JournalEntry):
     class Meta:
         verbose_name_plural = "use entries"
         ordering = ["-taken_at", "-id"]
-        indexes = [models.Index(fields=["patient", "-taken_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-taken_at"]),
+            models.Index(fields=["patient", "created_at"]),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="use_amount_positive"),
             models.CheckConstraint(
@@ -613,3 +623,42 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.patient_id} at {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+
+class TriageSummary(models.Model):
+    """One patient's triage figures (``journals.triage``), kept so that a clinician's list of
+    hundreds of patients is read, filtered, sorted and paged in SQL instead of computed.
+
+    A row is current while ``version`` equals the patient's ``journal_version`` (raised by
+    every change to their entries, flags and reviews) and ``valid_until`` (the patient's
+    next local midnight, when the rolling weeks move) has not passed. Readers recompute the
+    rows that are not current before they read (``triage.summaries_current``).
+    """
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="triage_summary",
+    )
+    version = models.PositiveBigIntegerField()
+    computed_for = models.DateField(help_text="The patient's local date the figures are for.")
+    valid_until = models.DateTimeField()
+    open_high = models.PositiveIntegerField(default=0)
+    open_medium = models.PositiveIntegerField(default=0)
+    open_low = models.PositiveIntegerField(default=0)
+    open_total = models.PositiveIntegerField(default=0)
+    severity_rank = models.PositiveSmallIntegerField(default=0, help_text="3 high … 0 none.")
+    open_flag_rules = models.JSONField(default=list)
+    unreviewed_entries = models.PositiveIntegerField(default=0)
+    last_entry_at = models.DateTimeField(null=True)
+    not_logging_from = models.DateTimeField(
+        help_text="From this instant the patient counts as not logging."
+    )
+    pain_7d_mean = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    pain_prev_7d_mean = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    kratom_7d_g_per_day = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+    sleep_efficiency_recent = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+
+    def __str__(self) -> str:
+        return f"Triage summary of {self.patient_id}"

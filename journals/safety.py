@@ -91,7 +91,8 @@ def notes_for_day(uses: Sequence[UseEntry], *, day: date, zone: ZoneInfo) -> lis
     notes = []
     if has_co_use(todays):
         notes.append(CO_USE)
-    if any(is_above_usual(dose, uses) for dose in todays):
+    leaf_doses = [use for use in uses if leaf_grams(use) is not None]  # once, not per dose
+    if any(is_above_usual(dose, leaf_doses) for dose in todays):
         notes.append(ABOVE_USUAL)
     return notes
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from journals import triage
 from journals.models import (
     NOTE_MAX,
     Flag,
@@ -273,6 +274,7 @@ def _flag_move(
         raise ValidationError(
             {"status": [f"This flag is already {flag.get_status_display().lower()}."]}
         )
+    triage.journal_changed(flag.patient_id)  # an update() sends no post_save
     before = {"status": flag.status}
     flag.refresh_from_db()
     audit.audit_change(

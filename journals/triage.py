@@ -1,8 +1,11 @@
 """The clinician's triage list: who needs me today, and why. One row per visible patient.
 
-A constant number of queries whatever the number of patients: one for the patients with
-their flag, review and last-entry figures as subqueries, then one per kind of entry for the
-recent days, aggregated here by each patient's local day (as ``journals.trends`` does).
+The figures are computed in a constant number of queries whatever the number of patients:
+one for the patients with their flag, review and last-entry figures as subqueries, then one
+per kind of entry for the recent days, aggregated here by each patient's local day (as
+``journals.trends`` does). They are kept per patient (``TriageSummary``) and recomputed only
+when the patient's journal, flags or reviews changed or their local day moved on, so a list
+of hundreds of patients is filtered, sorted and paged in SQL (``triage_list``).
 
 Definitions (each in one place, here):
 
@@ -28,7 +31,7 @@ Definitions (each in one place, here):
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -39,14 +42,18 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     Count,
     DateTimeField,
+    F,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Lower
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from journals.metrics import ONE_DECIMAL, half_up, sleep_metrics
 from journals.models import (
@@ -58,11 +65,12 @@ from journals.models import (
     Rule,
     Severity,
     SleepEntry,
+    TriageSummary,
     UseEntry,
 )
-from journals.selectors import JOURNAL_MODELS
+from journals.selectors import JOURNAL_MODELS, local_midnight
 from journals.validators import is_kratom_leaf
-from patients.models import User
+from patients.models import PatientProfile, User
 from patients.permissions import patients_visible_to
 
 WEEK = 7
@@ -201,10 +209,20 @@ def triage_rows(*, clinician: User, today: date | None = None, search: str = "")
     ``today`` fixes the local date for every patient (tests); by default it is each
     patient's own local today. ``search`` keeps patients whose name or email contains it.
     """
+    rows = _rows_for(_visible(clinician, search), today=today)
+    return sorted(rows, key=_urgency_key)
+
+
+def _visible(clinician: User, search: str) -> QuerySet[User]:
     patients = patients_visible_to(clinician)
     if search.strip():
         term = search.strip()
         patients = patients.filter(Q(display_name__icontains=term) | Q(email__icontains=term))
+    return patients
+
+
+def _rows_for(patients: QuerySet[User], *, today: date | None) -> list[TriageRow]:
+    """The figures of these patients, in a constant number of queries."""
     annotated = _annotated_patients(
         patients.select_related("patient_profile__clinic").order_by("display_name", "email")
     )
@@ -323,69 +341,176 @@ def triage_rows(*, clinician: User, today: date | None = None, search: str = "")
     for patient_id, values in efficiencies.items():
         rows[patient_id].sleep_efficiency_recent = _mean(values)
 
-    return sort_rows(list(rows.values()), ordering=DEFAULT_ORDERING)
+    return list(rows.values())
 
 
-# Orderings: a missing figure always sorts last, whichever the direction.
-
-DEFAULT_ORDERING = "urgency"
-
-
-def _urgency_key(row: TriageRow) -> tuple[Any, ...]:
-    last = row.last_entry_at.timestamp() if row.last_entry_at else float("-inf")
-    return (
-        -row.severity_rank,
-        -row.open_flags_total,
-        -row.unreviewed_entries,
-        -last,
-        *_name_key(row),
-    )
-
-
-def _name_key(row: TriageRow) -> tuple[str, str]:
-    return ((row.patient.display_name or "").casefold(), row.patient.email.casefold())
-
-
-# ordering -> (the figure, descending?); ``urgency`` and the names are handled apart.
-_FIGURES: dict[str, Callable[[TriageRow], Any]] = {
-    "last_entry_at": lambda row: row.last_entry_at,
-    "pain_7d_mean": lambda row: row.pain_7d_mean,
-    "kratom_7d_g_per_day": lambda row: row.kratom_7d_g_per_day,
-    "sleep_efficiency_recent": lambda row: row.sleep_efficiency_recent,
-    "unreviewed_entries": lambda row: row.unreviewed_entries,
-}
+# Orderings: a missing figure always sorts last, whichever the direction; ties by name.
+_FIGURES = (
+    "last_entry_at",
+    "pain_7d_mean",
+    "kratom_7d_g_per_day",
+    "sleep_efficiency_recent",
+    "unreviewed_entries",
+)
 ORDERINGS: tuple[str, ...] = (
     "urgency",
     "name",
     "-name",
     *(f"{sign}{name}" for name in _FIGURES for sign in ("", "-")),
 )
+DEFAULT_ORDERING = "urgency"
 
 
-def sort_rows(rows: list[TriageRow], *, ordering: str) -> list[TriageRow]:
-    """Rows in one of ``ORDERINGS``; raises ValueError for any other."""
+def _urgency_key(row: TriageRow) -> tuple[Any, ...]:
+    """The urgency order of ``_order_by`` for rows computed live (``triage_rows``)."""
+    last = row.last_entry_at.timestamp() if row.last_entry_at else float("-inf")
+    name = ((row.patient.display_name or "").lower(), row.patient.email.lower())
+    return (-row.severity_rank, -row.open_flags_total, -row.unreviewed_entries, -last, *name)
+
+
+def _order_by(ordering: str) -> list[Any]:
+    by_name = [Lower("patient__display_name"), Lower("patient__email")]
+    if ordering == "urgency":
+        return [
+            F("severity_rank").desc(),
+            F("open_total").desc(),
+            F("unreviewed_entries").desc(),
+            F("last_entry_at").desc(nulls_last=True),
+            *by_name,
+        ]
+    if ordering == "name":
+        return by_name
+    if ordering == "-name":
+        return [field.desc() for field in by_name]
+    figure = F(ordering.lstrip("-"))
+    if ordering.startswith("-"):
+        return [figure.desc(nulls_last=True), *by_name]
+    return [figure.asc(nulls_last=True), *by_name]
+
+
+def triage_list(
+    *,
+    clinician: User,
+    search: str = "",
+    flagged: bool | None = None,
+    not_logging: bool = False,
+    ordering: str = DEFAULT_ORDERING,
+    now: datetime | None = None,
+) -> QuerySet[TriageSummary]:
+    """The clinician's triage list, filtered and sorted in SQL, ready to page: a constant
+    number of queries and rows read whatever the number of patients.
+
+    ``flagged``: True keeps patients with an open flag, False those without. Raises
+    ValueError for an ordering not in ``ORDERINGS``.
+    """
     if ordering not in ORDERINGS:
         raise ValueError(f"Unknown ordering: {ordering}")
-    if ordering == "urgency":
-        return sorted(rows, key=_urgency_key)
-    if ordering in ("name", "-name"):
-        return sorted(rows, key=_name_key, reverse=ordering == "-name")
-    descending = ordering.startswith("-")
-    figure = _FIGURES[ordering.lstrip("-")]
-    by_name = sorted(rows, key=_name_key)
-    present = [row for row in by_name if figure(row) is not None]
-    missing = [row for row in by_name if figure(row) is None]
-    # sorted is stable: equal figures keep the name order.
-    return sorted(present, key=figure, reverse=descending) + missing
-
-
-def filter_rows(
-    rows: Iterable[TriageRow], *, flagged: bool | None = None, not_logging: bool = False
-) -> list[TriageRow]:
-    """``flagged``: True keeps patients with an open flag, False those without."""
-    kept = list(rows)
+    now = now or timezone.now()
+    summaries = summaries_current(_visible(clinician, search), now=now)
     if flagged is not None:
-        kept = [row for row in kept if (row.open_flags_total > 0) == flagged]
+        with_open_flags = Q(open_total__gt=0)
+        summaries = summaries.filter(with_open_flags if flagged else ~with_open_flags)
     if not_logging:
-        kept = [row for row in kept if row.not_logging]
-    return kept
+        summaries = summaries.filter(not_logging_from__lte=now)
+    return summaries.select_related("patient__patient_profile__clinic").order_by(
+        *_order_by(ordering)
+    )
+
+
+def row_of(summary: TriageSummary) -> TriageRow:
+    """A kept summary as the row pages and the API show."""
+    return TriageRow(
+        patient=summary.patient,
+        today=summary.computed_for,
+        open_high=summary.open_high,
+        open_medium=summary.open_medium,
+        open_low=summary.open_low,
+        open_flag_rules=list(summary.open_flag_rules),
+        unreviewed_entries=summary.unreviewed_entries,
+        last_entry_at=summary.last_entry_at,
+        pain_7d_mean=summary.pain_7d_mean,
+        pain_prev_7d_mean=summary.pain_prev_7d_mean,
+        kratom_7d_g_per_day=summary.kratom_7d_g_per_day,
+        sleep_efficiency_recent=summary.sleep_efficiency_recent,
+    )
+
+
+# Kept summaries ------------------------------------------------------------------------------
+
+
+def summaries_current(patients: QuerySet[User], *, now: datetime) -> QuerySet[TriageSummary]:
+    """The summaries of these patients, each current: missing or stale ones are computed
+    first. One query when all are current."""
+    stale = dict(
+        patients.filter(
+            Q(triage_summary__isnull=True)
+            | Q(triage_summary__version__lt=F("patient_profile__journal_version"))
+            | Q(triage_summary__valid_until__lte=now)
+        ).values_list("pk", "patient_profile__journal_version")
+    )
+    if stale:
+        summaries_refresh(stale)
+    return TriageSummary.objects.filter(patient__in=patients)
+
+
+def summaries_refresh(versions: dict[Any, int]) -> None:
+    """Compute and keep the summaries of these patients (id -> the ``journal_version`` read
+    before computing: a change committed meanwhile leaves the row stale, never wrong)."""
+    rows = _rows_for(User.objects.filter(pk__in=list(versions)), today=None)
+    kept = [_summary(row, versions[row.patient.pk]) for row in rows]
+    TriageSummary.objects.bulk_create(
+        kept,
+        update_conflicts=True,
+        unique_fields=["patient"],
+        update_fields=[f.name for f in TriageSummary._meta.concrete_fields if not f.primary_key],
+    )
+
+
+def _summary(row: TriageRow, version: int) -> TriageSummary:
+    zone = row.zone
+    if row.last_entry_at is None:
+        not_logging_from = _NEVER
+    else:
+        last_day = row.last_entry_at.astimezone(zone).date()
+        not_logging_from = local_midnight(last_day + timedelta(days=NOT_LOGGING_DAYS), zone)
+    return TriageSummary(
+        patient=row.patient,
+        version=version,
+        computed_for=row.today,
+        valid_until=local_midnight(row.today + timedelta(days=1), zone),
+        open_high=row.open_high,
+        open_medium=row.open_medium,
+        open_low=row.open_low,
+        open_total=row.open_flags_total,
+        severity_rank=row.severity_rank,
+        open_flag_rules=row.open_flag_rules,
+        unreviewed_entries=row.unreviewed_entries,
+        last_entry_at=row.last_entry_at,
+        not_logging_from=not_logging_from,
+        pain_7d_mean=row.pain_7d_mean,
+        pain_prev_7d_mean=row.pain_prev_7d_mean,
+        kratom_7d_g_per_day=row.kratom_7d_g_per_day,
+        sleep_efficiency_recent=row.sleep_efficiency_recent,
+    )
+
+
+def journal_changed(patient_id: Any) -> None:
+    """Every change to a patient's entries, flags or reviews makes their summary stale. In
+    the writer's transaction: the version and the change commit together."""
+    PatientProfile.objects.filter(user_id=patient_id).update(
+        journal_version=F("journal_version") + 1
+    )
+
+
+def _changed(sender: type[Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:
+        journal_changed(instance.patient_id)
+
+
+def connect_signals() -> None:
+    """Saves and deletes through the ORM; ``QuerySet.update()`` callers call
+    ``journal_changed`` themselves (``services._flag_move``)."""
+    for model in (*JOURNAL_MODELS, Flag, Review):
+        uid = f"journals.triage.{model.__name__}"
+        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}.delete")

@@ -200,11 +200,13 @@ class PatientsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Clinicia
     def list(self, request: Request) -> Response:
         params = TriageQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        rows = triage.triage_rows(clinician=self.user, search=params.validated_data["search"])
-        rows = triage.filter_rows(rows, flagged=params.validated_data.get("flagged"))
-        rows = triage.sort_rows(rows, ordering=params.validated_data["ordering"])
-        # The paginator takes any sequence, not only a queryset.
-        page: list[triage.TriageRow] = self.paginate_queryset(rows) or []  # type: ignore[arg-type]
+        summaries = triage.triage_list(
+            clinician=self.user,
+            search=params.validated_data["search"],
+            flagged=params.validated_data.get("flagged"),
+            ordering=params.validated_data["ordering"],
+        )
+        page = [triage.row_of(summary) for summary in self.paginate_queryset(summaries) or []]
         audit_reads(
             request=request,
             actor=self.user,

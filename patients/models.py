@@ -114,6 +114,12 @@ class PatientProfile(models.Model):
         max_length=64, default="UTC", validators=[validate_timezone], help_text="IANA name"
     )
     date_of_birth = models.DateField(null=True, blank=True)
+    journal_version = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised with every change to the patient's entries, flags or reviews: the "
+        "triage summary computed at an older version is stale (journals.triage).",
+    )
 
     def __str__(self) -> str:
         return str(self.user)

@@ -234,14 +234,19 @@ def clinician_home(request: SignedInRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     flagged = request.GET.get("flagged") == "1"
     not_logging = request.GET.get("not_logging") == "1"
-    rows = triage.triage_rows(clinician=request.user, search=search)
-    rows = triage.filter_rows(rows, flagged=True if flagged else None, not_logging=not_logging)
-    rows = triage.sort_rows(rows, ordering=TRIAGE_SORTS[sort][1])
-    page = Paginator(rows, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    summaries = triage.triage_list(
+        clinician=request.user,
+        search=search,
+        flagged=True if flagged else None,
+        not_logging=not_logging,
+        ordering=TRIAGE_SORTS[sort][1],
+    )
+    page = Paginator(summaries, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [triage.row_of(summary) for summary in page]
     audit_reads(
         request=request,
         actor=request.user,
-        patients=[row.patient for row in page],
+        patients=[row.patient for row in rows],
         object_type="patient",
     )
     return render(
@@ -249,7 +254,7 @@ def clinician_home(request: SignedInRequest) -> HttpResponse:
         "patients/clinician_home.html",
         {
             "page": page,
-            "rows": list(page),
+            "rows": rows,
             "sort": sort,
             "sorts": [(value, label) for value, (label, _) in TRIAGE_SORTS.items()],
             "search": search,

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, env
+from .base import DATABASES, REST_FRAMEWORK, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -22,3 +22,10 @@ SECURE_HSTS_PRELOAD = True
 # Behind one TLS-terminating proxy that sets X-Forwarded-Proto and appends X-Forwarded-For:
 # throttles count the address the proxy saw, not one a client wrote into the header.
 REST_FRAMEWORK["NUM_PROXIES"] = 1
+
+# --- Performance (issue #8) -------------------------------------------------------------------
+# Keep each thread's database connection between requests (a new PostgreSQL connection costs
+# more than most requests); checked before reuse, so a restarted database is survived.
+# Set CONN_MAX_AGE=0 behind a transaction-mode pooler such as PgBouncer (docs/DEPLOY.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from journals import services
 from journals.choices import Form, Substance, Unit
 from journals.metrics import sleep_metrics
 from journals.models import (
@@ -18,9 +19,11 @@ from journals.models import (
     Rule,
     Severity,
     SleepEntry,
+    TriageSummary,
     UseEntry,
 )
-from journals.triage import TriageRow, filter_rows, sort_rows, triage_rows
+from journals.triage import TriageRow, summaries_refresh, triage_list, triage_rows
+from journals.triage import row_of as row_of_summary
 from patients.models import CareTeamMembership, Clinic, PatientProfile, Role, User
 from tests.factories import (
     MembershipFactory,
@@ -373,30 +376,38 @@ def test_rows_come_most_urgent_first(riverside: Clinic, bob: User) -> None:
     PainEntryFactory(patient=logged_long_ago)
     PainEntryFactory(patient=logged_lately)
 
-    order = [row.patient for row in triage_rows(clinician=bob)]
+    order = [summary.patient for summary in triage_list(clinician=bob)]
+    live = [row.patient for row in triage_rows(clinician=bob)]
 
-    assert order == [
-        high,
-        two_medium,
-        one_medium,
-        unreviewed,
-        logged_lately,
-        logged_long_ago,
-        quiet,
-    ]
+    assert (
+        order
+        == live
+        == [
+            high,
+            two_medium,
+            one_medium,
+            unreviewed,
+            logged_lately,
+            logged_long_ago,
+            quiet,
+        ]
+    )
 
 
 def test_sort_by_a_figure_puts_missing_figures_last(
     alice: User, erin: User, bob: User, alice_team: object, erin_team: object
 ) -> None:
     PainEntryFactory(patient=erin, intensity=3)
-    rows = triage_rows(clinician=bob)
 
-    assert [r.patient for r in sort_rows(rows, ordering="-pain_7d_mean")] == [erin, alice]
-    assert [r.patient for r in sort_rows(rows, ordering="pain_7d_mean")] == [erin, alice]
-    assert [r.patient for r in sort_rows(rows, ordering="-name")] == [erin, alice]
+    def order(ordering: str) -> list[User]:
+        return [s.patient for s in triage_list(clinician=bob, ordering=ordering)]
+
+    assert order("-pain_7d_mean") == [erin, alice]
+    assert order("pain_7d_mean") == [erin, alice]
+    assert order("-name") == [erin, alice]
+    assert order("name") == [alice, erin]
     with pytest.raises(ValueError, match="Unknown ordering"):
-        sort_rows(rows, ordering="email")
+        order("email")
 
 
 def test_filters_keep_flagged_or_not_logging_patients(
@@ -406,11 +417,13 @@ def test_filters_keep_flagged_or_not_logging_patients(
     PainEntryFactory(patient=alice, created_at=timezone.now())
     PainEntryFactory(patient=erin)
     PainEntry.objects.filter(patient=erin).update(created_at=timezone.now() - timedelta(days=4))
-    rows = triage_rows(clinician=bob)
 
-    assert [r.patient for r in filter_rows(rows, flagged=True)] == [alice]
-    assert [r.patient for r in filter_rows(rows, flagged=False)] == [erin]
-    assert [r.patient for r in filter_rows(rows, not_logging=True)] == [erin]
+    def patients(**filters: bool) -> list[User]:
+        return [s.patient for s in triage_list(clinician=bob, **filters)]
+
+    assert patients(flagged=True) == [alice]
+    assert patients(flagged=False) == [erin]
+    assert patients(not_logging=True) == [erin]
 
 
 def test_a_patient_who_never_logged_is_not_logging(
@@ -443,3 +456,115 @@ def test_the_query_count_is_the_same_for_one_or_five_hundred_patients(
     assert all(row.open_flags == {"high": 0, "medium": 0, "low": 1} for row in rows)
     assert all(row.kratom_7d_g_per_day == Decimal("2.0") for row in rows)
     assert all(row.sleep_efficiency_recent is not None for row in rows)
+
+
+# The kept summaries (TriageSummary) ----------------------------------------------------------
+
+
+def listed(clinician: User) -> dict[User, TriageRow]:
+    return {s.patient: row_of_summary(s) for s in triage_list(clinician=clinician)}
+
+
+def figures(row: TriageRow) -> dict[str, object]:
+    return {
+        "open_flags": row.open_flags,
+        "rules": row.open_flag_rules,
+        "unreviewed": row.unreviewed_entries,
+        "last": row.last_entry_at,
+        "pain": (row.pain_7d_mean, row.pain_prev_7d_mean),
+        "kratom": row.kratom_7d_g_per_day,
+        "sleep": row.sleep_efficiency_recent,
+        "not_logging": row.not_logging,
+    }
+
+
+def test_the_list_shows_what_the_live_computation_gives(
+    alice: User, erin: User, bob: User, alice_team: object, erin_team: object
+) -> None:
+    flag(alice, Rule.CO_USE, Severity.HIGH)
+    PainEntryFactory(patient=alice, intensity=6)
+    UseEntryFactory(patient=erin, amount=4)
+    SleepEntryFactory(patient=erin)
+
+    kept = listed(bob)
+
+    for row in triage_rows(clinician=bob):
+        assert figures(kept[row.patient]) == figures(row)
+
+
+def test_every_change_to_entries_flags_or_reviews_shows_on_the_next_read(
+    alice: User, bob: User, alice_team: object
+) -> None:
+    assert listed(bob)[alice].unreviewed_entries == 0
+
+    entry = PainEntryFactory(patient=alice, intensity=7)
+    assert listed(bob)[alice].unreviewed_entries == 1
+    assert listed(bob)[alice].pain_7d_mean == Decimal("7.0")
+
+    raised = flag(alice, Rule.CO_USE, Severity.HIGH)
+    assert listed(bob)[alice].open_flags == {"high": 1, "medium": 0, "low": 0}
+
+    services.flag_acknowledge(flag=raised, clinician=bob)  # a QuerySet.update(), no signal
+    assert listed(bob)[alice].open_flags == {"high": 0, "medium": 0, "low": 0}
+
+    services.review_create(patient=alice, clinician=bob)
+    assert listed(bob)[alice].unreviewed_entries == 0
+
+    services.entry_delete(entry=entry)
+    assert listed(bob)[alice].pain_7d_mean is None
+    assert listed(bob)[alice].last_entry_at is None
+
+
+def test_a_list_that_is_current_is_read_without_computing(
+    alice: User, bob: User, alice_team: object, django_assert_num_queries: object
+) -> None:
+    PainEntryFactory(patient=alice)
+    listed(bob)
+    with django_assert_num_queries(2):  # type: ignore[operator]  # stale check, then the list
+        listed(bob)
+
+
+def test_the_figures_move_on_with_the_patients_local_day(
+    alice: User, bob: User, alice_team: object
+) -> None:
+    zone = alice.patient_profile.zone
+    today = timezone.now().astimezone(zone).date()
+    PainEntryFactory(patient=alice, intensity=5, recorded_at=at_noon(today, zone))
+    assert listed(bob)[alice].pain_7d_mean == Decimal("5.0")
+    assert not listed(bob)[alice].not_logging
+
+    # Nothing is written meanwhile: only the local day moves on.
+    week_later = datetime.combine(today + timedelta(days=7), time(0, 1), tzinfo=zone)
+    with time_machine.travel(week_later, tick=False):
+        row = listed(bob)[alice]
+        assert row.pain_7d_mean is None
+        assert row.pain_prev_7d_mean == Decimal("5.0")
+        assert row.not_logging
+        assert [s.patient for s in triage_list(clinician=bob, not_logging=True)] == [alice]
+
+
+def test_a_summary_computed_before_a_change_committed_is_computed_again(
+    alice: User, bob: User, alice_team: object
+) -> None:
+    """The version is read before the figures: a change that lands between the two leaves
+    the kept row older than the patient's version, so the next read computes it again."""
+    listed(bob)
+    version_before = PatientProfile.objects.get(user=alice).journal_version
+    PainEntryFactory(patient=alice, intensity=9)
+    summaries_refresh({alice.pk: version_before})  # as if computed just before the entry
+    assert TriageSummary.objects.get(patient=alice).version == version_before
+
+    assert listed(bob)[alice].pain_7d_mean == Decimal("9.0")
+    assert TriageSummary.objects.get(patient=alice).version == version_before + 1
+
+
+def test_a_patient_out_of_scope_leaves_the_list_at_once(
+    alice: User, bob: User, alice_team: CareTeamMembership, carol: User
+) -> None:
+    assert list(listed(bob)) == [alice]
+    assert listed(carol) == {}  # a clinician not on her team
+
+    alice_team.consent_revoked_at = timezone.now()
+    alice_team.save()
+
+    assert listed(bob) == {}
