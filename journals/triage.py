@@ -510,7 +510,8 @@ def _changed(sender: type[Model], instance: Any, raw: bool = False, **kwargs: An
 def connect_signals() -> None:
     """Saves and deletes through the ORM; ``QuerySet.update()`` callers call
     ``journal_changed`` themselves (``services._flag_move``)."""
-    for model in (*JOURNAL_MODELS, Flag, Review):
+    watched: list[type[Model]] = [*JOURNAL_MODELS, Flag, Review]
+    for model in watched:
         uid = f"journals.triage.{model.__name__}"
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}.save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}.delete")
