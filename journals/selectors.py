@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Expression, F, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, CharField, Expression, F, Func, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
 
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
@@ -21,6 +22,22 @@ ENTRY_KINDS: dict[str, type[JournalEntry]] = {
     "sleep": SleepEntry,
     "use": UseEntry,
 }
+
+
+class AnyOf(Func):
+    """``column = ANY(%s)`` (PostgreSQL): a whole list as one array parameter. Building and
+    parsing ``IN (%s, %s, …)`` for hundreds of ids costs more than running the query."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def among(field: str, values: Iterable[Any]) -> Q:
+    """``field__in=values``, as one array parameter on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return Q(AnyOf(F(field), Value(list(values))))
+    return Q(**{f"{field}__in": values})
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

@@ -68,7 +68,7 @@ from journals.models import (
     TriageSummary,
     UseEntry,
 )
-from journals.selectors import JOURNAL_MODELS, local_midnight
+from journals.selectors import JOURNAL_MODELS, among, local_midnight
 from journals.validators import is_kratom_leaf
 from patients.models import PatientProfile, User
 from patients.permissions import patients_visible_to
@@ -440,17 +440,21 @@ def row_of(summary: TriageSummary) -> TriageRow:
 
 def summaries_current(patients: QuerySet[User], *, now: datetime) -> QuerySet[TriageSummary]:
     """The summaries of these patients, each current: missing or stale ones are computed
-    first. One query when all are current."""
+    first. Two queries when all are current: the patients' ids (resolved once, so the later
+    queries need not plan the scope's joins again), then the stale ones among them."""
+    ids = list(patients.values_list("pk", flat=True))
     stale = dict(
-        patients.filter(
+        User.objects.filter(among("pk", ids))
+        .filter(
             Q(triage_summary__isnull=True)
             | Q(triage_summary__version__lt=F("patient_profile__journal_version"))
             | Q(triage_summary__valid_until__lte=now)
-        ).values_list("pk", "patient_profile__journal_version")
+        )
+        .values_list("pk", "patient_profile__journal_version")
     )
     if stale:
         summaries_refresh(stale)
-    return TriageSummary.objects.filter(patient__in=patients)
+    return TriageSummary.objects.filter(among("patient_id", ids))
 
 
 def summaries_refresh(versions: dict[Any, int]) -> None:

@@ -238,6 +238,8 @@ def _stamp_on_sign_in(sender: object, request: HttpRequest, user: User, **kwargs
 def token_create(user: User) -> tuple[AuthToken, str]:
     """A new API token that lapses after the person's idle limit unless used."""
     idle, _ = session_limits(user)
+    # The person's lapsed tokens are deleted here, at sign-in, not on every request (below).
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     instance, token = AuthToken.objects.create(user, expiry=idle)
     return instance, token
 
@@ -253,6 +255,15 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         ):
             auth_token.expiry = new_expiry
             auth_token.save(update_fields=("expiry",))
+
+    def _cleanup_token(self, auth_token: AuthToken) -> bool:
+        """Refuse and delete this token once it has lapsed. knox would also read and sweep
+        all the person's other tokens here, one more query on every API call; those go at
+        their next sign-in (``token_create``) and are refused meanwhile anyway."""
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            auth_token.delete()
+            return True
+        return False
 
 
 class MitraTokenScheme(KnoxTokenScheme):

@@ -116,6 +116,7 @@ class PatientProfile(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     journal_version = models.PositiveBigIntegerField(
         default=0,
+        db_default=0,  # rows written in bulk outside the ORM (benchmarks) start at 0 too
         editable=False,
         help_text="Raised with every change to the patient's entries, flags or reviews: the "
         "triage summary computed at an older version is stale (journals.triage).",

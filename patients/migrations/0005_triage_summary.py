@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="patientprofile",
             name="journal_version",
             field=models.PositiveBigIntegerField(
+                db_default=0,
                 default=0,
                 editable=False,
                 help_text="Raised with every change to the patient's entries, flags or reviews: the triage summary computed at an older version is stale (journals.triage).",

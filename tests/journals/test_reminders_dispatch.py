@@ -1,5 +1,6 @@
 """Who the dispatcher picks: not those who logged, not the inactive, follow-ups once per
-quiet spell, the clinician's digest; idempotent runs; a constant number of queries."""
+quiet spell, the clinician's digest; idempotent runs; a constant number of queries. Each
+test runs both ways the dispatcher can take (PostgreSQL's, and any other database's)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +33,13 @@ BERLIN = ZoneInfo("Europe/Berlin")
 EVENING = datetime(2026, 6, 10, 19, 0, tzinfo=UTC)
 MORNING = datetime(2026, 6, 10, 6, 0, tzinfo=UTC)  # 08:00 in Berlin
 TODAY = date(2026, 6, 10)
+
+
+@pytest.fixture(autouse=True, params=["postgresql", "portable"])
+def dispatch_way(request, monkeypatch):
+    """Every test both ways: PostgreSQL's arrays, and the plain ORM other databases take."""
+    if request.param == "portable":
+        monkeypatch.setattr("journals.reminders._on_postgresql", lambda: False)
 
 
 def _patient(joined: datetime = EVENING - timedelta(days=1), **reminders) -> object:
@@ -143,6 +151,17 @@ def test_runs_later_in_the_catch_up_window_do_not_add_an_evening_reminder_to_a_f
         _dispatch_at(EVENING + timedelta(minutes=minutes))
 
     assert _kinds(patient) == [(ReminderKind.FOLLOW_UP, TODAY)]
+
+
+def test_a_day_that_has_its_evening_reminder_gets_no_follow_up_from_a_later_run():
+    patient = _patient(joined=EVENING - timedelta(days=30))
+    entry = UseEntryFactory(patient=patient, taken_at=EVENING - timedelta(days=1))
+    _dispatch_at(EVENING)
+    entry.delete()  # quiet for a month now, as far as the next run can tell
+
+    _dispatch_at(EVENING + timedelta(minutes=10))
+
+    assert _kinds(patient) == [(ReminderKind.EVENING, TODAY)]
 
 
 def test_a_new_quiet_spell_after_logging_again_gets_a_new_follow_up():
