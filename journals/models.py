@@ -630,8 +630,9 @@ class TriageSummary(models.Model):
     hundreds of patients is read, filtered, sorted and paged in SQL instead of computed.
 
     A row is current while ``version`` equals the patient's ``journal_version`` (raised by
-    every change to their entries, flags and reviews) and ``valid_until`` (the patient's
-    next local midnight, when the rolling weeks move) has not passed. Readers recompute the
+    every change to their entries, flags and reviews), their time zone is the one it was
+    computed in, and ``valid_until`` (the patient's next local midnight, when the rolling
+    weeks move) has not passed. Readers recompute the
     rows that are not current before they read (``triage.summaries_current``).
     """
 
@@ -642,6 +643,7 @@ class TriageSummary(models.Model):
         related_name="triage_summary",
     )
     version = models.PositiveBigIntegerField()
+    timezone = models.CharField(max_length=64, help_text="The patient's zone when computed.")
     computed_for = models.DateField(help_text="The patient's local date the figures are for.")
     valid_until = models.DateTimeField()
     open_high = models.PositiveIntegerField(default=0)

@@ -448,6 +448,7 @@ def summaries_current(patients: QuerySet[User], *, now: datetime) -> QuerySet[Tr
         .filter(
             Q(triage_summary__isnull=True)
             | Q(triage_summary__version__lt=F("patient_profile__journal_version"))
+            | ~Q(triage_summary__timezone=F("patient_profile__timezone"))
             | Q(triage_summary__valid_until__lte=now)
         )
         .values_list("pk", "patient_profile__journal_version")
@@ -480,6 +481,7 @@ def _summary(row: TriageRow, version: int) -> TriageSummary:
     return TriageSummary(
         patient=row.patient,
         version=version,
+        timezone=row.patient.patient_profile.timezone,
         computed_for=row.today,
         valid_until=local_midnight(row.today + timedelta(days=1), zone),
         open_high=row.open_high,

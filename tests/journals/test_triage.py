@@ -24,6 +24,7 @@ from journals.models import (
 )
 from journals.triage import TriageRow, summaries_refresh, triage_list, triage_rows
 from journals.triage import row_of as row_of_summary
+from patients import services as patient_services
 from patients.models import CareTeamMembership, Clinic, PatientProfile, Role, User
 from tests.factories import (
     MembershipFactory,
@@ -569,3 +570,16 @@ def test_a_patient_out_of_scope_leaves_the_list_at_once(
     alice_team.save()
 
     assert listed(bob) == {}
+
+
+def test_a_new_time_zone_computes_the_figures_again(
+    alice: User, bob: User, alice_team: object
+) -> None:
+    """Local days move with the zone: a late-evening entry can fall on another local day."""
+    listed(bob)
+    assert TriageSummary.objects.get(patient=alice).timezone == alice.patient_profile.timezone
+
+    patient_services.profile_update(user=alice, timezone_name="Pacific/Kiritimati")
+
+    listed(bob)
+    assert TriageSummary.objects.get(patient=alice).timezone == "Pacific/Kiritimati"
