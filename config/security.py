@@ -1,5 +1,6 @@
-"""Middleware that keeps patient data out of caches and caps what a request may send, and the
-API docs page, set up to work under the Content-Security-Policy."""
+"""Middleware that keeps patient data out of caches, caps what a request may send, and finds
+the client's address behind a reverse proxy; and the API docs page, set up to work under the
+Content-Security-Policy."""
 
 from collections.abc import Callable
 
@@ -14,6 +15,26 @@ TOO_LARGE = "The request body is too large."
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+class ProxiedClientMiddleware:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, the client's address is the one the
+    outermost of them appended to ``X-Forwarded-For``: ``REMOTE_ADDR`` becomes that, so the
+    lockout (django-axes), the throttles and the audit trail all count the client, not the
+    proxy. With no trusted proxy the header is ignored: anyone can write it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        proxies = settings.TRUSTED_PROXIES
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if proxies and forwarded:
+            addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+            if addresses:
+                request.META["REMOTE_ADDR"] = addresses[-min(proxies, len(addresses))]
+        return self.get_response(request)
 
 
 class NoStoreMiddleware:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.security.ProxiedClientMiddleware",  # deployment (issue #8): the client's address
     "patients.middleware.RequestIdMiddleware",  # audit (issue #6): first, so every answer has it
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # hardening (issue #6): see the block at the end
@@ -270,7 +271,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "address": "600/min",  # a clinic's staff may share one address
 }
 # The client address is REMOTE_ADDR; X-Forwarded-For is trusted only behind a known proxy.
+# The client's address is found once, by config.security.ProxiedClientMiddleware, for the
+# throttles, the lockout and the audit alike: DRF reads REMOTE_ADDR as it is.
 REST_FRAMEWORK["NUM_PROXIES"] = 0
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 # --- Sign-in and sessions (issue #6): two-step sign-in, lockout, session limits -------------
 INSTALLED_APPS += [

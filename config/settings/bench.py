@@ -11,5 +11,5 @@ from .production import REST_FRAMEWORK
 
 ROOT_URLCONF = "bench.ceiling"
 SECURE_SSL_REDIRECT = False
-REST_FRAMEWORK["NUM_PROXIES"] = 0
+TRUSTED_PROXIES = 0  # wrk talks to gunicorn directly
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": "1000000/min", "address": "1000000/min"}

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REST_FRAMEWORK, env
+from .base import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -20,12 +20,20 @@ SECURE_HSTS_PRELOAD = True
 
 # --- Hardening (issue #6) ---------------------------------------------------------------------
 # Behind one TLS-terminating proxy that sets X-Forwarded-Proto and appends X-Forwarded-For:
-# throttles count the address the proxy saw, not one a client wrote into the header.
-REST_FRAMEWORK["NUM_PROXIES"] = 1
+# the throttles, the lockout and the audit count the address the proxy saw, not one a client
+# wrote into the header (config.security.ProxiedClientMiddleware).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
 
 # --- Performance (issue #8) -------------------------------------------------------------------
 # Keep each thread's database connection between requests (a new PostgreSQL connection costs
 # more than most requests); checked before reuse, so a restarted database is survived.
-# Set CONN_MAX_AGE=0 behind a transaction-mode pooler such as PgBouncer (docs/DEPLOY.md).
+# Behind a transaction-mode pooler such as PgBouncer set CONN_MAX_AGE=0 and
+# DB_DISABLE_SERVER_SIDE_CURSORS=true (exports stream through a cursor; docs/DEPLOY.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DB_DISABLE_SERVER_SIDE_CURSORS", default=False
+)
+# Several web processes share one count of throttled requests only through a shared cache:
+# CACHE_URL=redis://host:6379/1. Without it each process counts on its own.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

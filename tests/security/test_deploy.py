@@ -27,7 +27,7 @@ names = [
     "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "X_FRAME_OPTIONS",
-    "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY",
+    "SECURE_CONTENT_TYPE_NOSNIFF", "SECURE_REFERRER_POLICY", "TRUSTED_PROXIES",
 ]
 values = {n: getattr(s, n) for n in names}
 print(json.dumps(values | {"NUM_PROXIES": s.REST_FRAMEWORK["NUM_PROXIES"]}))
@@ -89,5 +89,6 @@ def test_production_sends_cookies_over_https_only_and_asks_for_hsts(tmp_path):
         "X_FRAME_OPTIONS": "DENY",
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "SECURE_REFERRER_POLICY": "same-origin",
-        "NUM_PROXIES": 1,
+        "TRUSTED_PROXIES": 1,
+        "NUM_PROXIES": 0,  # the middleware rewrites REMOTE_ADDR once, for everyone
     }

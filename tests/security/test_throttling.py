@@ -107,3 +107,51 @@ def test_pages_are_not_throttled_by_the_api_limits(alice):
         answers = [client.get("/today/").status_code for _ in range(3)]
 
     assert answers == [200, 200, 200]
+
+
+# Behind a reverse proxy (config.security.ProxiedClientMiddleware) --------------------------
+
+
+def test_behind_the_proxy_each_client_is_counted_by_its_own_address(alice, erin, settings):
+    settings.TRUSTED_PROXIES = 1
+    with rates(user="1000/min", address="2/min"):
+        answers = [
+            client_for(user)
+            .get(ME, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"203.0.113.9, 192.0.2.{n}")
+            .status_code
+            for n, user in enumerate([alice, erin, alice])
+        ]
+        again = [
+            client_for(erin)
+            .get(ME, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 192.0.2.0")
+            .status_code
+            for _ in range(2)
+        ]
+
+    # Not the proxy's own address (10.0.0.1), not what the client wrote (203.0.113.9): the
+    # address the proxy appended is counted.
+    assert answers == [200, 200, 200]
+    assert again == [200, 429]
+
+
+def test_behind_the_proxy_the_audit_and_the_lockout_see_the_client(
+    alice, bob, alice_team, settings
+):
+    from axes.models import AccessAttempt
+
+    from patients.models import AuditEvent
+
+    settings.TRUSTED_PROXIES = 1
+    client_for(bob).get(
+        f"/api/v1/patients/{alice.pk}/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.44"
+    )
+    Client().post(
+        "/api/v1/auth/token/",
+        {"email": alice.email, "password": "wrong password here"},
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="192.0.2.45",
+    )
+
+    assert AuditEvent.objects.filter(actor=bob).latest("at").ip_address == "192.0.2.44"
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["192.0.2.45"]
