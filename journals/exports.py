@@ -50,7 +50,7 @@ from rest_framework import serializers
 
 from journals import services
 from journals.models import JournalEntry
-from journals.selectors import ENTRY_KINDS, entries_in_local_dates
+from journals.selectors import ENTRY_KINDS, entries_for_export
 from journals.serializers import (
     PainEntrySerializer,
     PegAssessmentSerializer,
@@ -89,12 +89,13 @@ def filename(kind: str, today: date) -> str:
 def export_queryset(
     *, patient: User, kind: str, since: date | None = None, until: date | None = None
 ) -> QuerySet[JournalEntry]:
-    model = ENTRY_KINDS[kind]
-    queryset = model._default_manager.filter(patient=patient)
-    queryset = entries_in_local_dates(
-        queryset, zone=patient.patient_profile.zone, since=since, until=until
+    return entries_for_export(
+        ENTRY_KINDS[kind],
+        patient=patient,
+        zone=patient.patient_profile.zone,
+        since=since,
+        until=until,
     )
-    return queryset.order_by(model.moment_field, "id")
 
 
 def csv_rows(

@@ -45,7 +45,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from journals.choices import (
@@ -58,7 +57,7 @@ from journals.choices import (
     Unit,
 )
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
-from journals.selectors import entries_in_local_dates
+from journals.selectors import entries_for_export
 from patients.models import User
 
 FHIR_JSON = "application/fhir+json"
@@ -161,7 +160,9 @@ def journal_bundle(
     zone = patient.patient_profile.zone
     builder = _Builder(patient=patient, zone=zone)
     for model in (PainEntry, PegAssessment, SleepEntry, UseEntry):
-        for entry in _entries(model, patient=patient, zone=zone, since=since, until=until):
+        for entry in entries_for_export(
+            model, patient=patient, zone=zone, since=since, until=until
+        ):
             builder.add_entry(entry)
     return {
         "resourceType": "Bundle",
@@ -188,19 +189,6 @@ def substance_coding(entry: UseEntry) -> Coding:
             return SUBSTANCE_CODES["kratom-extract"]
         return SUBSTANCE_CODES["kratom"]
     return SUBSTANCE_CODES[entry.substance]
-
-
-def _entries(
-    model: type[JournalEntry],
-    *,
-    patient: User,
-    zone: ZoneInfo,
-    since: date | None,
-    until: date | None,
-) -> QuerySet[Any]:
-    queryset = model._default_manager.filter(patient=patient)
-    queryset = entries_in_local_dates(queryset, zone=zone, since=since, until=until)
-    return queryset.order_by(model.moment_field, "id")
 
 
 def _instant(value: datetime, zone: ZoneInfo) -> str:

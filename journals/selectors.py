@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, CharField, Expression, F, Func, Q, QuerySet, Value
 from django.db.models.functions import TruncDate
@@ -68,6 +69,17 @@ def entries_in_local_dates(
     if end:
         queryset = queryset.filter(**{f"{field}__lt": end})
     return queryset
+
+
+def entries_for_export(
+    model: type[E], *, patient: Any, zone: ZoneInfo, since: date | None, until: date | None
+) -> QuerySet[E]:
+    """A patient's entries of one kind in local dates, oldest first, for the exports (CSV and
+    FHIR): read from ``EXPORT_DATABASE``, a read replica when one is configured, since an
+    export is the longest read the app makes (docs/DEPLOY.md)."""
+    queryset = model._default_manager.using(settings.EXPORT_DATABASE).filter(patient=patient)
+    queryset = entries_in_local_dates(queryset, zone=zone, since=since, until=until)
+    return queryset.order_by(model.moment_field, "id")
 
 
 def _utc_start_of(day: date, zone: ZoneInfo) -> datetime | None:

@@ -81,6 +81,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'mitra.sqlite3'}")
 }
+# Exports (CSV, FHIR), the longest reads, go to a read replica when one is given.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+EXPORT_DATABASE = "replica" if "replica" in DATABASES else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "patients.User"

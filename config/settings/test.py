@@ -6,6 +6,10 @@ SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"  # noqa: S
 DATABASES = {
     "default": env.db_url("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/mitra")
 }
+# A replica alias on the same test database (Django's test mirror), for the test that routes
+# exports to it; every other read stays on default.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+EXPORT_DATABASE = "default"
 # Fast hashing in tests; the production hasher is tested on its own.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In-process tests read django.core.mail.outbox; a real worker writes files the test reads.
