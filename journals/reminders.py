@@ -232,7 +232,7 @@ def _in_windows(
     sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(  # the names are ours, the values parameters
-            f"SELECT {', '.join(f'p.{f}' for f in fields)} FROM ({sql}) p "  # noqa: S608
+            f"SELECT {', '.join(f'p.{f}' for f in fields)} FROM ({sql}) p "  # noqa: S608  # nosec B608 (field names are ours)
             "WHERE EXISTS (SELECT FROM unnest(%s::text[], %s::time[], %s::time[]) "
             f"AS w(zone, after, until) WHERE w.zone = p.timezone AND ({held}))",
             [*params, *(list(column) for column in zip(*windows, strict=True))],
