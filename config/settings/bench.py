@@ -1,4 +1,4 @@
-"""Benchmarks only (bench/http.py): the production settings over plain HTTP on loopback,
+"""Benchmarks only (bench/web.py): the production settings over plain HTTP on loopback,
 plus the ceiling routes of bench/ceiling.py. Never deployed.
 
 Production is taken as it is; only what loopback HTTP and a load generator need changes:

@@ -1,4 +1,4 @@
-"""HTTP throughput at clinic scale, against the framework's own ceiling: ``python -m bench.http``.
+"""HTTP throughput at clinic scale, against the framework's own ceiling: ``python -m bench.web``.
 
 1. Loads ``bench.data`` (2,000 patients in 5 clinics, a year of journals: over 3 million
    rows) into a PostgreSQL database of its own (mitra_bench_http, or
@@ -389,7 +389,7 @@ def report(
     )
     info = machine()
     lines = [
-        f"Measured {_today()} by `make bench` (`python -m bench.http`): "
+        f"Measured {_today()} by `make bench` (`python -m bench.web`): "
         + "; ".join(f"{k} {v}" for k, v in info.items())
         + ".",
         "",
