@@ -229,3 +229,12 @@ def report_section(name: str, markdown: str) -> None:
         text = text.rstrip() + "\n\n" + block + "\n"
     PERFORMANCE_MD.parent.mkdir(exist_ok=True)
     PERFORMANCE_MD.write_text(text)
+
+
+def rabbitmq_up() -> bool:
+    """Whether the local RabbitMQ answers (benches compare it with Redis when it does)."""
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", 5672)) == 0

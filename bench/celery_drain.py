@@ -288,14 +288,6 @@ def child_run(broker: str, total: int) -> dict[str, Any] | None:
         out.unlink(missing_ok=True)
 
 
-def rabbitmq_up() -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 5672)) == 0
-
-
 def report(figures: list[dict[str, Any]], total: int) -> str:
     n = f"{total:,}"
     rows = [
@@ -374,7 +366,7 @@ def main() -> int:
     brokers = [REDIS_URL]
     if args.no_rabbitmq:
         pass
-    elif rabbitmq_up():
+    elif _common.rabbitmq_up():
         brokers.append(RABBITMQ_URL)
     else:
         print("  RabbitMQ does not answer on 127.0.0.1:5672: skipped")

@@ -49,6 +49,15 @@ QUEUE = "mitra-bench-reminders"  # never the default queue other workers on a br
 OUTSIDE_SAMPLE = "bench: outside the send sample"
 SEED = 20261126
 DISPATCH_GOAL_MS = 2_000  # issue #8: one run over 100,000 patients
+DISPATCH_HEADERS = [
+    "dispatcher run",
+    "now (UTC)",
+    "due in window",
+    "due this minute",
+    "rows created",
+    "wall ms",
+    "queries",
+]
 
 EVENING_TIMES = [time(19), time(20), time(20, 30), time(21), time(21, 30), time(22)]
 MORNING_TIMES = [time(7), time(7, 30), time(8), time(8, 30), time(9)]
@@ -516,14 +525,6 @@ def rabbitmq_figures(seconds: float) -> list[dict[str, Any]]:
         out.unlink(missing_ok=True)
 
 
-def rabbitmq_up() -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(1)
-        return s.connect_ex(("127.0.0.1", 5672)) == 0
-
-
 # --- The run -------------------------------------------------------------------------------
 
 
@@ -666,17 +667,7 @@ def main() -> int:
     print()
     print(
         _common.table(
-            [
-                "dispatcher run",
-                "now (UTC)",
-                "due in window",
-                "due this minute",
-                "rows created",
-                "wall ms",
-                "queries",
-                "SQL ms",
-                "ms by step",
-            ],
+            [*DISPATCH_HEADERS, "SQL ms", "ms by step"],
             dispatch_rows,
         )
     )
@@ -711,16 +702,7 @@ def main() -> int:
             "time zones (`python -m bench.reminders --dispatch-only`), load average "
             f"{os.getloadavg()[0]:.1f} at the end:\n\n"
             + _common.table(
-                [
-                    "dispatcher run",
-                    "now (UTC)",
-                    "due in window",
-                    "due this minute",
-                    "rows created",
-                    "wall ms",
-                    "queries",
-                ],
-                [row[:7] for row in dispatch_rows],
+                DISPATCH_HEADERS, [row[: len(DISPATCH_HEADERS)] for row in dispatch_rows]
             )
             + f"\n\n{verdict}",
         )
@@ -731,7 +713,7 @@ def main() -> int:
     sample = sample_take(args.sends)
     print(f"\nsend test: {sample:,} deliveries of {Delivery.objects.count():,}")
     figures = throughput_all(broker=REDIS_URL, pools=["prefork", "solo"], seconds=args.send_seconds)
-    if not args.no_rabbitmq and rabbitmq_up():
+    if not args.no_rabbitmq and _common.rabbitmq_up():
         figures += rabbitmq_figures(args.send_seconds)
     print(f"\nload average now {os.getloadavg()[0]:.1f} (the machine may be shared)")
     print(

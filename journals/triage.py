@@ -417,21 +417,27 @@ def triage_list(
     )
 
 
+# The figures a TriageRow and a TriageSummary both carry, under the same names.
+KEPT_FIGURES = (
+    "open_high",
+    "open_medium",
+    "open_low",
+    "unreviewed_entries",
+    "last_entry_at",
+    "pain_7d_mean",
+    "pain_prev_7d_mean",
+    "kratom_7d_g_per_day",
+    "sleep_efficiency_recent",
+)
+
+
 def row_of(summary: TriageSummary) -> TriageRow:
     """A kept summary as the row pages and the API show."""
     return TriageRow(
         patient=summary.patient,
         today=summary.computed_for,
-        open_high=summary.open_high,
-        open_medium=summary.open_medium,
-        open_low=summary.open_low,
         open_flag_rules=list(summary.open_flag_rules),
-        unreviewed_entries=summary.unreviewed_entries,
-        last_entry_at=summary.last_entry_at,
-        pain_7d_mean=summary.pain_7d_mean,
-        pain_prev_7d_mean=summary.pain_prev_7d_mean,
-        kratom_7d_g_per_day=summary.kratom_7d_g_per_day,
-        sleep_efficiency_recent=summary.sleep_efficiency_recent,
+        **{name: getattr(summary, name) for name in KEPT_FIGURES},
     )
 
 
@@ -484,19 +490,11 @@ def _summary(row: TriageRow, version: int) -> TriageSummary:
         timezone=row.patient.patient_profile.timezone,
         computed_for=row.today,
         valid_until=local_midnight(row.today + timedelta(days=1), zone),
-        open_high=row.open_high,
-        open_medium=row.open_medium,
-        open_low=row.open_low,
         open_total=row.open_flags_total,
         severity_rank=row.severity_rank,
         open_flag_rules=row.open_flag_rules,
-        unreviewed_entries=row.unreviewed_entries,
-        last_entry_at=row.last_entry_at,
         not_logging_from=not_logging_from,
-        pain_7d_mean=row.pain_7d_mean,
-        pain_prev_7d_mean=row.pain_prev_7d_mean,
-        kratom_7d_g_per_day=row.kratom_7d_g_per_day,
-        sleep_efficiency_recent=row.sleep_efficiency_recent,
+        **{name: getattr(row, name) for name in KEPT_FIGURES},
     )
 
 
