@@ -50,7 +50,7 @@ from journals.models import (
     UseEntry,
     in_quiet_hours,
 )
-from journals.selectors import AnyOf, local_midnight
+from journals.selectors import among, local_midnight
 from patients.models import ClinicianProfile, PatientProfile, Role, User
 from patients.permissions import flags_visible_to
 
@@ -356,11 +356,8 @@ def _on_postgresql() -> bool:
 
 
 def _among(field: str, values: Iterable[Any]) -> Q:
-    """``field__in=values``. On PostgreSQL one array parameter: building and parsing
-    ``IN (%s, %s, …)`` for thousands of ids took longer than running the query."""
-    if _on_postgresql():
-        return Q(AnyOf(F(field), Value(list(values))))
-    return Q(**{f"{field}__in": values})
+    """``selectors.among``, the way the set-based steps run (``_on_postgresql``)."""
+    return among(field, values, array=_on_postgresql())
 
 
 def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, date]]:

@@ -34,9 +34,10 @@ class AnyOf(Func):
     output_field = BooleanField()
 
 
-def among(field: str, values: Iterable[Any]) -> Q:
-    """``field__in=values``, as one array parameter on PostgreSQL."""
-    if connection.vendor == "postgresql":
+def among(field: str, values: Iterable[Any], *, array: bool | None = None) -> Q:
+    """``field__in=values``, as one array parameter on PostgreSQL (``array`` chooses the
+    way when the caller decides it; by default the database does)."""
+    if connection.vendor == "postgresql" if array is None else array:
         return Q(AnyOf(F(field), Value(list(values))))
     return Q(**{f"{field}__in": values})
 

@@ -204,13 +204,13 @@ def _mean(values: Iterable[Decimal]) -> Decimal | None:
 
 
 def triage_rows(*, clinician: User, today: date | None = None, search: str = "") -> list[TriageRow]:
-    """Every patient the clinician may see, with the triage figures, in urgency order.
+    """Every patient the clinician may see, with the triage figures, computed now, by name.
+    Pages and the API read the kept figures instead (``triage_list``, in urgency order).
 
     ``today`` fixes the local date for every patient (tests); by default it is each
     patient's own local today. ``search`` keeps patients whose name or email contains it.
     """
-    rows = _rows_for(_visible(clinician, search), today=today)
-    return sorted(rows, key=_urgency_key)
+    return _rows_for(_visible(clinician, search), today=today)
 
 
 def _visible(clinician: User, search: str) -> QuerySet[User]:
@@ -359,13 +359,6 @@ ORDERINGS: tuple[str, ...] = (
     *(f"{sign}{name}" for name in _FIGURES for sign in ("", "-")),
 )
 DEFAULT_ORDERING = "urgency"
-
-
-def _urgency_key(row: TriageRow) -> tuple[Any, ...]:
-    """The urgency order of ``_order_by`` for rows computed live (``triage_rows``)."""
-    last = row.last_entry_at.timestamp() if row.last_entry_at else float("-inf")
-    name = ((row.patient.display_name or "").lower(), row.patient.email.lower())
-    return (-row.severity_rank, -row.open_flags_total, -row.unreviewed_entries, -last, *name)
 
 
 def _order_by(ordering: str) -> list[Any]:

@@ -274,7 +274,6 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": "120/min",  # a person: two requests a second, sustained for a minute
     "address": "600/min",  # a clinic's staff may share one address
 }
-# The client address is REMOTE_ADDR; X-Forwarded-For is trusted only behind a known proxy.
 # The client's address is found once, by config.security.ProxiedClientMiddleware, for the
 # throttles, the lockout and the audit alike: DRF reads REMOTE_ADDR as it is.
 REST_FRAMEWORK["NUM_PROXIES"] = 0
