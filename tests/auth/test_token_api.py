@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth.signals import user_logged_in
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -153,3 +155,47 @@ def test_a_patients_token_lasts_two_idle_weeks(api, alice, frozen):
     frozen.shift(timedelta(days=15))
 
     assert api.get("/api/v1/me/").status_code == 401
+
+
+# Checking a token (patients.auth.TokenAuthentication, one query) ----------------------------
+
+
+def test_a_token_whose_key_matches_but_whose_secret_does_not_is_refused(api, alice):
+    token = token_for(api, "alice@example.org").json()["token"]
+    forged = token[:15] + ("0" if token[15] != "0" else "1") + token[16:]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {forged}")
+
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_a_lapsed_token_is_refused_and_deleted(api, alice, frozen):
+    token = token_for(api, "alice@example.org").json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    frozen.shift(timedelta(days=31))
+
+    assert api.get("/api/v1/me/").status_code == 401
+    assert not AuthToken.objects.filter(user=alice).exists()
+
+
+def test_a_deactivated_persons_token_is_refused(api, alice):
+    token = token_for(api, "alice@example.org").json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    # Behind the model's back (a deactivation through it deletes the tokens as well).
+    type(alice).objects.filter(pk=alice.pk).update(is_active=False)
+
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_the_token_brings_the_whole_person_in_the_same_query(api, alice):
+    token = token_for(api, "alice@example.org").json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    with CaptureQueriesContext(connection) as queries:
+        me = api.get("/api/v1/me/")
+
+    assert me.status_code == 200
+    assert me.json()["email"] == "alice@example.org"
+    token_queries = [q["sql"] for q in queries if "knox_authtoken" in q["sql"]]
+    assert len(token_queries) == 1
+    # No second read of the person: every column came with the token.
+    assert not [q for q in queries if q["sql"].split(" WHERE ")[0].endswith('FROM "patients_user"')]

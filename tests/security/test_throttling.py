@@ -5,8 +5,10 @@ the real rates of ``config.settings.base`` (or small ones) back with ``override_
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
@@ -40,7 +42,10 @@ def test_the_real_rates_are_two_a_second_per_user_and_ten_per_address():
 
 def test_a_user_over_the_real_rate_gets_429_with_retry_after(alice):
     client = client_for(alice)
-    with rates(**base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]):
+    with (
+        rates(**base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]),
+        time_machine.travel(datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC), tick=False),
+    ):
         statuses = [client.get(ME).status_code for _ in range(120)]
         over = client.get(ME)
 
@@ -155,3 +160,42 @@ def test_behind_the_proxy_the_audit_and_the_lockout_see_the_client(
 
     assert AuditEvent.objects.filter(actor=bob).latest("at").ip_address == "192.0.2.44"
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["192.0.2.45"]
+
+
+# The sliding window (config.throttles) -------------------------------------------------------
+
+
+def test_the_limit_slides_with_the_window_rather_than_resetting_on_the_minute(alice):
+    client = client_for(alice)
+    with (
+        rates(user="4/min", address="1000/min"),
+        time_machine.travel(datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC), tick=False) as clock,
+    ):
+        first = [client.get(ME) for _ in range(5)]
+        # A new minute has begun, but three quarters of the four still count: one more.
+        clock.move_to(datetime(2026, 3, 2, 9, 1, 15, tzinfo=UTC))
+        quarter_past = [client.get(ME).status_code for _ in range(2)]
+        # A quarter of them still counts, with the one just made: two more.
+        clock.move_to(datetime(2026, 3, 2, 9, 1, 45, tzinfo=UTC))
+        later = [client.get(ME).status_code for _ in range(3)]
+
+    assert [answer.status_code for answer in first] == [200, 200, 200, 200, 429]
+    # At 09:01:00 the four start to slide out; 09:01:00 is 30 s away.
+    assert int(first[-1]["Retry-After"]) == 30
+    assert quarter_past == [200, 429]
+    assert later == [200, 200, 429]
+
+
+def test_a_person_s_count_is_one_number_whatever_the_rate(alice):
+    client = client_for(alice)
+    with (
+        rates(user="100000/min", address="100000/min"),
+        time_machine.travel(datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC), tick=False),
+    ):
+        for _ in range(30):
+            client.get(ME)
+        window = int(datetime(2026, 3, 2, 9, 0, 5, tzinfo=UTC).timestamp() // 60)
+        kept = cache.get(f"throttle_user_{alice.pk}:{window}")
+
+    # DRF's own throttle keeps a list of 30 times here, rewritten on every request.
+    assert kept == 30
