@@ -154,11 +154,11 @@ def main() -> int:
 
     django.setup()
     headers = credentials()
+    wanted = (args.only or "").lower()
     targets = [
         t
         for t in TARGETS
-        if "Sign-in" not in t.name
-        and (not args.only or args.only.lower() in t.name.lower() or t.name[:2] in ("C1", "C2", "C4"))
+        if "Sign-in" not in t.name and (wanted in t.name.lower() or t.name in TARGETS_C)
     ]
     cost: dict[str, float] = {}
     for target in targets:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import ProgrammingError, connection, transaction
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from journals import services as journal_services
@@ -306,6 +307,28 @@ def test_a_second_request_is_a_second_event(alice, bob, alice_team):
     client.get(f"/api/v1/patients/{alice.pk}/pain-entries/")
 
     assert AuditEvent.objects.filter(patient=alice, action=AuditAction.VIEW).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_read_events_alone_commit_without_waiting_for_the_disk(alice, bob, alice_team):
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    with CaptureQueriesContext(connection) as alone:
+        audit.audit_reads(request=None, actor=bob, patients=[alice], object_type="patient")
+    after = synchronous_commit()
+    # Inside a caller's transaction its own commit decides, for all it holds.
+    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
+        audit.audit_reads(request=None, actor=bob, patients=[alice], object_type="patient")
+        during = synchronous_commit()
+
+    assert "SET LOCAL synchronous_commit TO OFF" in [q["sql"] for q in alone]
+    assert after == "on"  # for that transaction only
+    assert not [q for q in inside if "synchronous_commit TO" in q["sql"]]
+    assert during == "on"
+    assert AuditEvent.objects.filter(patient=alice, actor=bob, action=AuditAction.VIEW).count() == 2
 
 
 @pytest.mark.parametrize(
