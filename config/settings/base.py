@@ -6,6 +6,7 @@ server (files under var/broker/), and email written to files under var/mail/.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -78,12 +79,20 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'mitra.sqlite3'}")
-}
+
+def database(variable: str, default: str | None = None) -> dict[str, Any]:
+    """A database from its URL; PostgreSQL through config.postgresql (Django's backend, with
+    the health check of a kept connection made once it has been idle)."""
+    config: dict[str, Any] = env.db_url(variable, default=default)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "config.postgresql"
+    return config
+
+
+DATABASES = {"default": database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mitra.sqlite3'}")}
 # Exports (CSV, FHIR), the longest reads, go to a read replica when one is given.
 if env.str("DATABASE_REPLICA_URL", default=""):
-    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"] = database("DATABASE_REPLICA_URL")
 EXPORT_DATABASE = "replica" if "replica" in DATABASES else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,11 +1,9 @@
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, broker_transport_options, env
+from .base import REST_FRAMEWORK, broker_transport_options, database, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"  # noqa: S105
-DATABASES = {
-    "default": env.db_url("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/mitra")
-}
+DATABASES = {"default": database("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mitra")}
 # A replica alias on the same test database (Django's test mirror), for the test that routes
 # exports to it; every other read stays on default.
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
