@@ -78,7 +78,7 @@ $(WRK):
 bench: install $(WRK)
 	scripts/services.sh
 	@failed=""; \
-	for step in "-m bench.web" "-m bench.celery_drain" "-m bench.cluster" \
+	for step in "-m bench.web" "-m bench.profile --report" "-m bench.celery_drain" "-m bench.cluster" \
 		"bench/argon2_cost.py --report" "-m bench.export_memory" "-m bench.reminders --dispatch-only"; do \
 		echo "== python $$step"; \
 		$(BIN)/python $$step || failed="$$failed [$$step]"; \

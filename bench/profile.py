@@ -1,12 +1,13 @@
-"""Where a request's time goes, in-process: ``python -m bench.profile [--profile NAME]``.
+"""Where a request's time goes, in-process: ``python -m bench.profile [--report] [--profile NAME]``.
 
 ``make bench``'s web figures come from gunicorn under wrk on a shared two-core machine: right
-for the goals, too noisy to tell a 10 % change. This calls the bench server's WSGI
-application (``bench.wsgi``: the production app, production settings, the ceiling routes)
-directly, one request after another in one thread, on the data set ``bench.web`` loaded
-(run it once first), and prints each target's milliseconds per request and its cost ratio to
-the ceilings (ceiling ms / target ms: roughly the throughput ratio when the server is
-CPU-bound). ``--profile NAME`` also prints pyinstrument's call tree for that target.
+for the goals, too noisy to tell a 10 % change (runs of one target differ by up to half).
+This calls the bench server's WSGI application (``bench.wsgi``: the production app,
+production settings, the ceiling routes) directly, one request after another in one thread,
+on the data set ``bench.web`` loaded (run it first), in rounds that take the targets in turn,
+and prints each target's milliseconds per request and its cost ratio to the ceilings
+(ceiling ms / target ms). ``--report`` writes the table into docs/PERFORMANCE.md;
+``--profile NAME`` also prints pyinstrument's call tree for that target.
 
 No HTTP parsing, no sockets, no concurrency: what is left is Django's and our code's work,
 which is what a code change moves.
@@ -17,6 +18,7 @@ import io
 import json
 import os
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -29,6 +31,7 @@ if __package__ in (None, ""):
 
 from pyinstrument import Profiler
 
+from bench import _common
 from bench.server import server_env
 from bench.web import BROKER_URL, DATABASE_URL, TARGETS
 
@@ -138,15 +141,33 @@ def measure(call: Callable[[], int], requests: int) -> float:
         started = time.perf_counter()
         call()
         times.append(time.perf_counter() - started)
-    times.sort()
-    return times[len(times) // 2] * 1000
+    return statistics.median(times) * 1000
+
+
+def report(cost: dict[str, float], args: argparse.Namespace) -> str:
+    c1, c2, c4 = (cost[name] for name in TARGETS_C)
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.profile --report`:"
+        f" each target called {args.requests} times in a row in one thread, in"
+        f" {args.rounds} rounds taking the targets in turn; the median of the rounds' medians."
+        " Ratio: the ceiling's milliseconds over the target's (what the throughput ratio would"
+        " be if the server spent nothing outside Django).",
+        "",
+        "| target | ms per request | ratio to C1 | ratio to C2 | ratio to C4 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, ms in cost.items():
+        lines.append(f"| {name} | {ms:.2f} | {c1 / ms:.2f} | {c2 / ms:.2f} | {c4 / ms:.2f} |")
+    return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=200, help="per target and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", help="targets whose name contains this (ceilings always run)")
-    parser.add_argument("--profile", help="cProfile the target whose name contains this")
+    parser.add_argument("--profile", help="pyinstrument's call tree of this target")
+    parser.add_argument("--report", action="store_true", help="write docs/PERFORMANCE.md")
     args = parser.parse_args()
 
     os.environ.update(server_env(DATABASE_URL, BROKER_URL))
@@ -155,23 +176,22 @@ def main() -> int:
     django.setup()
     headers = credentials()
     wanted = (args.only or "").lower()
-    targets = [
-        t
+    calls = {
+        t.name: caller(t.path, headers[t.auth], post=bool(t.script))
         for t in TARGETS
         if "Sign-in" not in t.name and (wanted in t.name.lower() or t.name in TARGETS_C)
-    ]
-    cost: dict[str, float] = {}
-    for target in targets:
-        call = caller(target.path, headers[target.auth], post=bool(target.script))
-        ms = measure(call, args.requests)
-        cost[target.name] = ms
-        c1, c2, c4 = (cost.get(n, 0.0) for n in TARGETS_C)
-        print(
-            f"{target.name:34} {ms:8.3f} ms/request   C1/ {c1 / ms:5.2f}   C2/ {c2 / ms:5.2f}"
-            f"   C4/ {c4 / ms:5.2f}",
-            flush=True,
-        )
-        if args.profile and args.profile.lower() in target.name.lower():
+    }
+    rounds: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(args.rounds):
+        for name, call in calls.items():
+            rounds[name].append(measure(call, args.requests))
+    cost = {name: statistics.median(times) for name, times in rounds.items()}
+    markdown = report(cost, args)
+    print(markdown)
+    if args.report:
+        _common.report_section("inprocess", markdown)
+    for name, call in calls.items():
+        if args.profile and args.profile.lower() in name.lower():
             profiler = Profiler(interval=0.0002)
             with profiler:
                 for _ in range(args.requests):

@@ -40,8 +40,10 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
+    BooleanField,
     Count,
     DateTimeField,
+    ExpressionWrapper,
     F,
     IntegerField,
     Model,
@@ -439,22 +441,23 @@ def row_of(summary: TriageSummary) -> TriageRow:
 
 def summaries_current(patients: QuerySet[User], *, now: datetime) -> QuerySet[TriageSummary]:
     """The summaries of these patients, each current: missing or stale ones are computed
-    first. Two queries when all are current: the patients' ids (resolved once, so the later
-    queries need not plan the scope's joins again), then the stale ones among them."""
-    ids = list(patients.values_list("pk", flat=True))
-    stale = dict(
-        User.objects.filter(among("pk", ids))
-        .filter(
-            Q(triage_summary__isnull=True)
-            | Q(triage_summary__version__lt=F("patient_profile__journal_version"))
-            | ~Q(triage_summary__timezone=F("patient_profile__timezone"))
-            | Q(triage_summary__valid_until__lte=now)
-        )
-        .values_list("pk", "patient_profile__journal_version")
+    first. One query when all are current: the patients' ids, each with whether its summary
+    is stale (resolved once, so the later queries need not plan the scope's joins again)."""
+    stale = (
+        Q(triage_summary__isnull=True)
+        | Q(triage_summary__version__lt=F("patient_profile__journal_version"))
+        | ~Q(triage_summary__timezone=F("patient_profile__timezone"))
+        | Q(triage_summary__valid_until__lte=now)
     )
-    if stale:
-        summaries_refresh(stale)
-    return TriageSummary.objects.filter(among("patient_id", ids))
+    rows = list(
+        patients.annotate(stale=ExpressionWrapper(stale, output_field=BooleanField())).values_list(
+            "pk", "patient_profile__journal_version", "stale"
+        )
+    )
+    versions = {pk: version for pk, version, is_stale in rows if is_stale}
+    if versions:
+        summaries_refresh(versions)
+    return TriageSummary.objects.filter(among("patient_id", [pk for pk, _, _ in rows]))
 
 
 def summaries_refresh(versions: dict[Any, int]) -> None:

@@ -125,7 +125,7 @@ def audit_reads(*, request: Any, actor: User, patients: Iterable[User], object_t
     if not fresh:
         return
     address, request_id = _address(http), request_id_of(http)
-    with transaction.atomic(), _commit_without_waiting_for_disk():
+    with transaction.atomic(savepoint=False), _commit_without_waiting_for_disk():
         AuditEvent.objects.bulk_create(
             AuditEvent(
                 actor=actor,
