@@ -20,6 +20,7 @@ HEALTH_CHECK_AFTER_IDLE = 1.0  # seconds
 
 class DatabaseWrapper(base.DatabaseWrapper):
     used_at = float("-inf")  # time.monotonic() of the last cursor opened
+    health_check_done: bool  # Django's, set per request
 
     def create_cursor(self, name: Any = None) -> Any:
         self.used_at = time.monotonic()
