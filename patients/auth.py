@@ -29,6 +29,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Sum
 from django.db.models.signals import post_save, pre_save
 from django.http import HttpRequest, HttpResponse
@@ -251,44 +252,67 @@ def token_create(user: User) -> tuple[AuthToken, str]:
     return instance, token
 
 
-def _token_lookup_sql() -> tuple[str, list[str], list[str]]:
-    """One query for a token and its person, written out once from the models' own columns.
+class _TokenLookup:
+    """One query for a token and its person, written out once per database from the models'
+    own columns, with that database's value converters (SQLite keeps times and ids as text).
 
     Every API call runs it; the ORM's ``select_related`` spent twice the database's time
-    compiling the same statement again and building the objects (issue #8)."""
-    token_meta, user_meta = AuthToken._meta, User._meta
-    token_fields = [f.attname for f in token_meta.concrete_fields]
-    user_fields = [f.attname for f in user_meta.concrete_fields]
-    columns = [f't."{f.column}"' for f in token_meta.concrete_fields]
-    columns += [f'u."{f.column}"' for f in user_meta.concrete_fields]
-    sql = (
-        f"SELECT {', '.join(columns)} "  # noqa: S608  # nosec B608 (model metadata, not input)
-        f'FROM "{token_meta.db_table}" t JOIN "{user_meta.db_table}" u '
-        f'ON u."{user_meta.pk.column}" = t."{token_meta.get_field("user").column}" '
-        f'WHERE t."{token_meta.get_field("token_key").column}" = %s'
-    )
-    return sql, token_fields, user_fields
+    compiling the same statement again and building the objects (issue #8).
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        quote = connection.ops.quote_name
+        token_fields, user_fields = AuthToken._meta.concrete_fields, User._meta.concrete_fields
+        self.token_names = [f.attname for f in token_fields]
+        self.user_names = [f.attname for f in user_fields]
+        columns = [f"t.{quote(f.column)}" for f in token_fields]
+        columns += [f"u.{quote(f.column)}" for f in user_fields]
+        token_user = AuthToken._meta.get_field("user")
+        token_key = AuthToken._meta.get_field("token_key")
+        self.sql = (
+            f"SELECT {', '.join(columns)} "  # noqa: S608  # nosec B608 (model metadata, not input)
+            f"FROM {quote(AuthToken._meta.db_table)} t JOIN {quote(User._meta.db_table)} u "
+            f"ON u.{quote(User._meta.pk.column)} = t.{quote(token_user.column)} "
+            f"WHERE t.{quote(token_key.column)} = %s"
+        )
+        self.converters: list[tuple[int, list[Any], Any]] = []
+        for index, field in enumerate([*token_fields, *user_fields]):
+            column = field.get_col(field.model._meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                self.converters.append((index, found, column))
+
+    def __call__(self, connection: BaseDatabaseWrapper, key: str) -> list[AuthToken]:
+        """The tokens with this key, each with its ``user`` read in the same row."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [key])
+            fetched = cursor.fetchall()
+        tokens, width = [], len(self.token_names)
+        for raw in fetched:
+            row = list(raw)
+            for index, found, column in self.converters:
+                for convert in found:
+                    row[index] = convert(row[index], column, connection)
+            token = AuthToken.from_db(connection.alias, self.token_names, row[:width])
+            token.user = User.from_db(connection.alias, self.user_names, row[width:])
+            tokens.append(token)
+        return tokens
 
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
     """knox's tokens, renewed on use up to the idle limit and never past the absolute one."""
 
-    _lookup: tuple[str, list[str], list[str]] | None = None
+    _lookups: dict[str, _TokenLookup] = {}  # per database alias
 
     def authenticate_credentials(self, token: bytes) -> tuple[User, AuthToken]:
         """knox's check (each token with this key, lapsed ones deleted, digest compared in
         constant time, renewal, an inactive person refused) on one hand-written query."""
         text = token.decode("utf-8")
-        if TokenAuthentication._lookup is None:
-            TokenAuthentication._lookup = _token_lookup_sql()
-        sql, token_fields, user_fields = TokenAuthentication._lookup
-        with connections[AuthToken.objects.db].cursor() as cursor:
-            cursor.execute(sql, [text[: knox_constants.TOKEN_KEY_LENGTH]])
-            rows = cursor.fetchall()
-        width = len(token_fields)
-        for row in rows:
-            auth_token = AuthToken.from_db(AuthToken.objects.db, token_fields, row[:width])
-            auth_token.user = User.from_db(User.objects.db, user_fields, row[width:])
+        connection = connections[AuthToken.objects.db]
+        lookup = self._lookups.get(connection.alias)
+        if lookup is None:
+            lookup = self._lookups[connection.alias] = _TokenLookup(connection)
+        for auth_token in lookup(connection, text[: knox_constants.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue
             try:
