@@ -89,10 +89,9 @@ def _record(
     )
 
 
-@contextmanager
-def _commit_without_waiting_for_disk() -> Iterator[None]:
-    """Inside a transaction of its own, PostgreSQL commits it without waiting for its WAL to
-    reach the disk (``synchronous_commit`` off, for this transaction only).
+def _commit_without_waiting_for_disk() -> None:
+    """When the transaction just opened is the outermost, PostgreSQL commits it without
+    waiting for its WAL to reach the disk (``synchronous_commit`` off, for it only).
 
     For read events alone: a clinician's page view would otherwise wait for a disk flush
     (10 ms on the benchmark machine, issue #8). What this risks is the last fraction of a
@@ -101,14 +100,9 @@ def _commit_without_waiting_for_disk() -> Iterator[None]:
     transaction nothing changes: its commit decides for all it holds.
     """
     connection = connections[AuditEvent.objects.db]
-    if (
-        connection.vendor == "postgresql"
-        and connection.in_atomic_block
-        and (len(connection.atomic_blocks) == 1)
-    ):
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    yield
 
 
 def audit_reads(*, request: Any, actor: User, patients: Iterable[User], object_type: str) -> None:
@@ -125,7 +119,8 @@ def audit_reads(*, request: Any, actor: User, patients: Iterable[User], object_t
     if not fresh:
         return
     address, request_id = _address(http), request_id_of(http)
-    with transaction.atomic(savepoint=False), _commit_without_waiting_for_disk():
+    with transaction.atomic(savepoint=False):
+        _commit_without_waiting_for_disk()
         AuditEvent.objects.bulk_create(
             AuditEvent(
                 actor=actor,

@@ -27,6 +27,12 @@ def token_for(api, email, password=PASSWORD, **extra):
     return api.post(TOKEN_URL, {"email": email, "password": password, **extra}, format="json")
 
 
+def sign_in_with_token(api, email, **extra):
+    """Get a token as a client does and send it with every later request."""
+    token = token_for(api, email, **extra).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+
 def test_a_patient_without_two_step_gets_a_token_with_email_and_password(api, alice):
     assert token_for(api, "alice@example.org").status_code == 200
 
@@ -121,8 +127,7 @@ def test_signing_in_for_a_token_sends_the_signed_in_signal(api, alice):
 
 def test_a_clinicians_token_lapses_after_15_idle_minutes(api, bob, frozen):
     device = enrol(bob)
-    token = token_for(api, "bob@example.org", otp=current_code(device)).json()["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    sign_in_with_token(api, "bob@example.org", otp=current_code(device))
 
     frozen.shift(timedelta(minutes=14))
     assert api.get("/api/v1/me/").status_code == 200
@@ -135,8 +140,7 @@ def test_a_clinicians_token_lapses_after_15_idle_minutes(api, bob, frozen):
 
 def test_a_clinicians_token_ends_after_12_hours_however_busy(api, bob, frozen):
     device = enrol(bob)
-    token = token_for(api, "bob@example.org", otp=current_code(device)).json()["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    sign_in_with_token(api, "bob@example.org", otp=current_code(device))
 
     for _ in range(11 * 6 + 5):  # every 10 minutes for 11 h 50 min
         frozen.shift(timedelta(minutes=10))
@@ -147,8 +151,7 @@ def test_a_clinicians_token_ends_after_12_hours_however_busy(api, bob, frozen):
 
 
 def test_a_patients_token_lasts_two_idle_weeks(api, alice, frozen):
-    token = token_for(api, "alice@example.org").json()["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    sign_in_with_token(api, "alice@example.org")
 
     frozen.shift(timedelta(days=13))
     assert api.get("/api/v1/me/").status_code == 200
@@ -169,8 +172,7 @@ def test_a_token_whose_key_matches_but_whose_secret_does_not_is_refused(api, ali
 
 
 def test_a_lapsed_token_is_refused_and_deleted(api, alice, frozen):
-    token = token_for(api, "alice@example.org").json()["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    sign_in_with_token(api, "alice@example.org")
     frozen.shift(timedelta(days=31))
 
     assert api.get("/api/v1/me/").status_code == 401
@@ -178,8 +180,7 @@ def test_a_lapsed_token_is_refused_and_deleted(api, alice, frozen):
 
 
 def test_a_deactivated_persons_token_is_refused(api, alice):
-    token = token_for(api, "alice@example.org").json()["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    sign_in_with_token(api, "alice@example.org")
     # Behind the model's back (a deactivation through it deletes the tokens as well).
     type(alice).objects.filter(pk=alice.pk).update(is_active=False)
 
@@ -187,8 +188,7 @@ def test_a_deactivated_persons_token_is_refused(api, alice):
 
 
 def test_the_token_brings_the_whole_person_in_the_same_query(api, alice):
-    token = token_for(api, "alice@example.org").json()["token"]
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    sign_in_with_token(api, "alice@example.org")
 
     with CaptureQueriesContext(connection) as queries:
         me = api.get("/api/v1/me/")
