@@ -36,7 +36,7 @@ smoke: install
 
 test: install $(CHROMIUM)
 	scripts/services.sh
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses 2
 	@echo "Celery integration tests again, on RabbitMQ:"
 	TEST_CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// $(BIN)/pytest -m celery_worker
 

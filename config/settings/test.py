@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, broker_transport_options, database, env
 
@@ -17,6 +19,12 @@ EMAIL_BACKEND = env.str(
 CELERY_BROKER_URL = env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_RESULT_BACKEND = env.str("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/14")
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+# Under pytest-xdist (`make test`) each test process has a test database of its own; on a shared
+# Redis its messages get keys of their own too, so that its worker never runs a task another
+# process queued for rows of another database. (The worker it starts inherits the variable.)
+XDIST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ...
+if XDIST_PROCESS and CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = f"{XDIST_PROCESS}:"
 # The tests' solo-pool worker on RabbitMQ otherwise idles seconds between tasks, waiting on
 # the connection's heartbeat (measured: bench/README.md). Production workers use prefork.
 CELERY_BROKER_HEARTBEAT = 0
