@@ -1,12 +1,15 @@
 """Journal endpoints: a patient's own entries (read and write), and a clinician's
 read-only view of their patients' entries."""
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import django_filters
+from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,6 +18,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from knox.models import AuthToken
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -66,6 +70,11 @@ from patients.permissions import (
 PATIENT_PK = OpenApiParameter(
     "patient_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The patient's id."
 )
+# How long a patient's rendered list page is kept: a bound on how long health data sits in the
+# cache (a shared Redis in a cluster: docs/DEPLOY.md), not on its freshness, which the
+# journal's version in the key guarantees.
+OWN_LIST_CACHE_SECONDS = 300
+
 DATE_RANGE_PARAMETERS = [
     OpenApiParameter(
         "since", OpenApiTypes.DATE, description="First local date, inclusive (YYYY-MM-DD)."
@@ -124,6 +133,35 @@ class OwnEntryViewSet(
 
     def journal_zone(self) -> ZoneInfo:
         return self.user.patient_profile.zone
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A page a patient reads again unchanged is answered from the cache (mobile apps
+        poll their lists): kept under their journal's version, which every save or delete
+        of one of their entries raises in its own transaction (``journals.triage``), so a
+        change shows at once and no one else's page can ever match the key."""
+        key = self._list_cache_key(request)
+        if key is not None and (data := cache.get(key)) is not None:
+            return Response(data)
+        response = super().list(request, *args, **kwargs)
+        if key is not None:
+            cache.set(key, response.data, OWN_LIST_CACHE_SECONDS)
+        return response
+
+    def _list_cache_key(self, request: Request) -> str | None:
+        """None unless the version was read with this request's token: then it is as fresh
+        as the request (a session's or a test's person may carry an older one)."""
+        if not isinstance(request.auth, AuthToken):
+            return None
+        profile = self.user.patient_profile
+        parts = (
+            self.model._meta.label,
+            str(self.user.pk),
+            str(profile.journal_version),
+            profile.timezone,
+            timezone.get_current_timezone_name(),
+            request.build_absolute_uri(),  # the page's links are absolute
+        )
+        return "own-list:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)

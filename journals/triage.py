@@ -85,6 +85,7 @@ SEVERITY_RANK = {Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 Trend = Literal["up", "down", "flat"]
+_RULES = frozenset(Rule.values)  # Rule.values builds its list anew on every call
 
 
 @dataclass
@@ -108,9 +109,7 @@ class TriageRow:
 
     @property
     def open_flag_labels(self) -> list[str]:
-        return [
-            str(Rule(rule).label) if rule in Rule.values else rule for rule in self.open_flag_rules
-        ]
+        return [str(Rule(rule).label) if rule in _RULES else rule for rule in self.open_flag_rules]
 
     @property
     def open_flags_total(self) -> int:

@@ -44,7 +44,7 @@ from knox.settings import knox_settings
 from rest_framework import exceptions
 
 from patients.mfa import required_by_role
-from patients.models import User, normalize_email
+from patients.models import PatientProfile, User, normalize_email
 
 PENDING_KEY = "signin_pending"
 PENDING_TTL = timedelta(minutes=10)  # long enough to find the phone and scan a QR code
@@ -253,7 +253,8 @@ def token_create(user: User) -> tuple[AuthToken, str]:
 
 
 class _TokenLookup:
-    """One query for a token and its person, written out once per database from the models'
+    """One query for a token, its person and, for a patient, their profile (zone and journal
+    version, which most patient calls read), written out once per database from the models'
     own columns, with that database's value converters (SQLite keeps times and ids as text).
 
     Every API call runs it; the ORM's ``select_related`` spent twice the database's time
@@ -262,41 +263,65 @@ class _TokenLookup:
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         quote = connection.ops.quote_name
-        token_fields, user_fields = AuthToken._meta.concrete_fields, User._meta.concrete_fields
-        self.token_names = [f.attname for f in token_fields]
-        self.user_names = [f.attname for f in user_fields]
-        columns = [f"t.{quote(f.column)}" for f in token_fields]
-        columns += [f"u.{quote(f.column)}" for f in user_fields]
+        self.parts = [
+            (model, [f.attname for f in model._meta.concrete_fields])
+            for model in (AuthToken, User, PatientProfile)
+        ]
+        fields = [field for model, _ in self.parts for field in model._meta.concrete_fields]
+        columns = [
+            f"{alias}.{quote(f.column)}"
+            for alias, model in zip("tup", (AuthToken, User, PatientProfile), strict=True)
+            for f in model._meta.concrete_fields
+        ]
         token_user = AuthToken._meta.get_field("user")
+        profile_user = PatientProfile._meta.get_field("user")
         token_key = AuthToken._meta.get_field("token_key")
+        user_pk = f"u.{quote(User._meta.pk.column)}"
         self.sql = (
             f"SELECT {', '.join(columns)} "  # noqa: S608  # nosec B608 (model metadata, not input)
-            f"FROM {quote(AuthToken._meta.db_table)} t JOIN {quote(User._meta.db_table)} u "
-            f"ON u.{quote(User._meta.pk.column)} = t.{quote(token_user.column)} "
+            f"FROM {quote(AuthToken._meta.db_table)} t "
+            f"JOIN {quote(User._meta.db_table)} u ON {user_pk} = t.{quote(token_user.column)} "
+            f"LEFT JOIN {quote(PatientProfile._meta.db_table)} p "
+            f"ON p.{quote(profile_user.column)} = {user_pk} "
             f"WHERE t.{quote(token_key.column)} = %s"
         )
         self.converters: list[tuple[int, list[Any], Any]] = []
-        for index, field in enumerate([*token_fields, *user_fields]):
+        for index, field in enumerate(fields):
             column = field.get_col(field.model._meta.db_table)
             found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if found:
                 self.converters.append((index, found, column))
 
     def __call__(self, connection: BaseDatabaseWrapper, key: str) -> list[AuthToken]:
-        """The tokens with this key, each with its ``user`` read in the same row."""
+        """The tokens with this key, each with its ``user`` (and their ``patient_profile``, or
+        none) read in the same row."""
         with connection.cursor() as cursor:
             cursor.execute(self.sql, [key])
             fetched = cursor.fetchall()
-        tokens, width = [], len(self.token_names)
+        tokens = []
         for raw in fetched:
             row = list(raw)
             for index, found, column in self.converters:
-                for convert in found:
-                    row[index] = convert(row[index], column, connection)
-            token = AuthToken.from_db(connection.alias, self.token_names, row[:width])
-            token.user = User.from_db(connection.alias, self.user_names, row[width:])
+                if row[index] is not None:
+                    for convert in found:
+                        row[index] = convert(row[index], column, connection)
+            token, user, profile = self._objects(connection.alias, row)
+            token.user = user
+            # As select_related("patient_profile") would: a clinician's is known to be none.
+            PatientProfile.user.field.remote_field.set_cached_value(user, profile)
+            if profile is not None:
+                profile.user = user
             tokens.append(token)
         return tokens
+
+    def _objects(self, alias: str, row: list[Any]) -> list[Any]:
+        objects, start = [], 0
+        for model, names in self.parts:
+            values = row[start : start + len(names)]
+            start += len(names)
+            present = values[names.index(model._meta.pk.attname)] is not None
+            objects.append(model.from_db(alias, names, values) if present else None)
+        return objects
 
 
 class TokenAuthentication(knox_auth.TokenAuthentication):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
@@ -18,6 +19,14 @@ from patients.mfa import needs_second_factor
 from patients.models import CareTeamMembership, Clinic, User
 from tests.factories import ClinicFactory, ClinicianFactory, MembershipFactory, PatientFactory
 from tests.integration.processes import RedisServer, use_broker
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """The default cache (throttle counters, patients' list pages) is per process and would
+    outlive the test's database rows; every test starts without it."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture

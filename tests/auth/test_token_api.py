@@ -11,6 +11,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from patients import services
+from patients.auth import TokenAuthentication, token_create
 from tests.auth.helpers import TOKEN_URL, current_code, enrol
 from tests.factories import PASSWORD
 
@@ -199,3 +200,21 @@ def test_the_token_brings_the_whole_person_in_the_same_query(api, alice):
     assert len(token_queries) == 1
     # No second read of the person: every column came with the token.
     assert not [q for q in queries if q["sql"].split(" WHERE ")[0].endswith('FROM "patients_user"')]
+
+
+def test_a_patients_profile_comes_with_the_token_and_a_clinician_is_known_to_have_none(alice, bob):
+    """Most patient calls need the zone or the journal's version (tests/journals/
+    test_api_list_cache.py): the token's query reads them with the person."""
+    checked = {}
+    for person in (alice, bob):
+        token = token_create(person)[1]
+        user, _ = TokenAuthentication().authenticate_credentials(token.encode())
+        with CaptureQueriesContext(connection) as queries:
+            profile = getattr(user, "patient_profile", None)
+        assert not queries.captured_queries
+        checked[person.email] = profile
+
+    assert checked["alice@example.org"] == alice.patient_profile
+    assert checked["alice@example.org"].zone == alice.patient_profile.zone
+    assert checked["alice@example.org"].user is not None
+    assert checked["bob@example.org"] is None
