@@ -37,6 +37,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from config.postgresql.arrays import insert_from_arrays
 from journals.channels import Outgoing, PermanentSendError, TransientSendError, channel_named
 from journals.models import (
     Delivery,
@@ -503,33 +504,19 @@ def deliveries_create(due: list[Due], *, now: datetime) -> list[Any]:
 
 
 def _deliveries_insert_postgresql(due: list[Due], now: datetime) -> list[Any]:
-    """``bulk_create(ignore_conflicts=True)`` as one INSERT from arrays, the other columns at
-    their model defaults, returning the ids written (Django prepared each value of each row,
-    16 columns × 10,000 rows, and could not tell which rows were written)."""
-    given = {
+    """``bulk_create(ignore_conflicts=True)`` as one INSERT from arrays, returning the ids
+    written (Django prepared each value of each row, 16 columns × 10,000 rows, and could not
+    tell which rows were written)."""
+    varying = {
         "id": [uuid.uuid4() for _ in due],
         "recipient": [d.recipient_id for d in due],
         "kind": [d.kind for d in due],
         "local_date": [d.day for d in due],
         "due_at": [d.due_at for d in due],
     }
-    columns, values, params = [], [], []
-    for field in Delivery._meta.concrete_fields:
-        columns.append(connection.ops.quote_name(field.column))
-        if field.name in given:
-            values.append(f"unnest(%s::{field.db_type(connection)}[])")
-            params.append(given[field.name])
-        else:
-            values.append("%s")
-            value = now if field.name == "enqueued_at" else field.get_default()
-            params.append(field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Delivery._meta.db_table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(values)} ON CONFLICT DO NOTHING RETURNING id",
-            params,
-        )
-        return [pk for (pk,) in cursor.fetchall()]
+    return insert_from_arrays(
+        Delivery, varying, {"enqueued_at": now}, skip_conflicts=True, returning="id"
+    )
 
 
 def deliveries_recover(*, now: datetime) -> int:

@@ -19,6 +19,7 @@ from django.contrib.auth import user_logged_in, user_logged_out, user_login_fail
 from django.db import connections, models, transaction
 from django.http import HttpRequest
 
+from config.postgresql.arrays import insert_from_arrays
 from patients.models import AuditAction, AuditEvent, User, normalize_email
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
@@ -119,19 +120,22 @@ def audit_reads(*, request: Any, actor: User, patients: Iterable[User], object_t
     if not fresh:
         return
     address, request_id = _address(http), request_id_of(http)
-    with transaction.atomic(savepoint=False):
+    same = {
+        "action": AuditAction.VIEW,
+        "object_type": object_type,
+        "ip_address": address,
+        "request_id": request_id,
+    }
+    database = AuditEvent.objects.db
+    with transaction.atomic(using=database, savepoint=False):
         _commit_without_waiting_for_disk()
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                actor=actor,
-                patient=patient,
-                action=AuditAction.VIEW,
-                object_type=object_type,
-                ip_address=address,
-                request_id=request_id,
+        if connections[database].vendor == "postgresql":
+            varying = {"patient": list(fresh)}
+            insert_from_arrays(AuditEvent, varying, {"actor": actor.pk, **same}, using=database)
+        else:
+            AuditEvent.objects.bulk_create(
+                AuditEvent(actor=actor, patient_id=patient_id, **same) for patient_id in fresh
             )
-            for patient in fresh.values()
-        )
     if http is not None:
         setattr(http, _READ_MARK, seen | fresh.keys())
 
