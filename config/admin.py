@@ -1,9 +1,20 @@
-"""What every read-only page of the Django admin shares."""
+"""The admin's site, and what every read-only page of it shares."""
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+
+class AdminSite(admin.AdminSite):
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """The admin's own form would take a password alone (the session it made was then
+        signed out by patients.auth.SecondFactorMiddleware); staff sign in through the
+        portal's two steps instead, and come back."""
+        return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index"))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.MitraAdminConfig",  # django.contrib.admin, signed into in two steps
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

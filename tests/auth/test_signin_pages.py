@@ -19,6 +19,7 @@ from tests.auth.helpers import (
     password_step,
 )
 from tests.conftest import Client
+from tests.factories import PASSWORD
 
 NOW = timezone.now().replace(microsecond=0) + timedelta(days=1)
 
@@ -260,3 +261,30 @@ def _base32(key_hex: str) -> str:
     from base64 import b32encode
 
     return b32encode(bytes.fromhex(key_hex)).decode()
+
+
+def test_the_admins_own_login_form_sends_staff_to_the_two_step_sign_in(bob):
+    bob.is_staff = True
+    bob.save(update_fields=["is_staff"])
+    client = Client()
+
+    shown = client.get("/admin/login/?next=/admin/patients/")
+    posted = client.post("/admin/login/", {"username": bob.email, "password": PASSWORD})
+
+    assert shown.status_code == 302
+    assert shown["Location"] == "/signin/?next=/admin/patients/"
+    assert posted["Location"] == "/signin/?next=/admin/"
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+
+
+def test_staff_signed_in_with_both_steps_open_the_admin(bob, frozen):
+    bob.is_staff = True
+    bob.save(update_fields=["is_staff"])
+    device = enrol(bob)
+    client = Client()
+
+    password_step(client, "bob@example.org")
+    client.post(CODE_URL, {"code": current_code(device)})
+
+    assert client.get("/admin/").status_code == 200
