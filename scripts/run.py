@@ -144,7 +144,7 @@ def port_is_free(port: int) -> bool:
 def answers(port: int) -> bool:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        connection.request("HEAD", "/admin/login/")
+        connection.request("HEAD", "/signin/")
         connection.getresponse()
     except OSError:
         return False

@@ -187,7 +187,7 @@ def check_serving(port: int, output: str) -> str:
     status, page = call(port, "GET", path, token=clinician_token)
     if status != 200 or page["results"][0]["id"] != entry["id"]:
         raise SmokeFailure(f"GET {path} as the clinician answered {status}: {page}")
-    for path in ("/api/v1/docs/", "/admin/login/"):
+    for path in ("/api/v1/docs/", "/signin/"):
         status = call(port, "GET", path)[0]
         if status != 200:
             raise SmokeFailure(f"GET {path} answered {status}")
