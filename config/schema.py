@@ -57,9 +57,7 @@ class MitraAutoSchema(AutoSchema):
             errors[401] = ERROR
         if getattr(self.view, "role_permission", IsAuthenticated) is not IsAuthenticated:
             errors[403] = ERROR
-        paginated = getattr(self.view, "action", None) == "list" and bool(
-            getattr(self.view, "pagination_class", None)
-        )
+        paginated = self._is_list_view() and bool(getattr(self.view, "pagination_class", None))
         if "{" in self.path or paginated:  # a list's page past the end is 404 too
             errors[404] = ERROR
         return errors

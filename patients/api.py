@@ -48,12 +48,29 @@ OTP_NEEDED = "Enter the code from your authenticator app (or a backup code)."
 OTP_NOT_SET_UP = "Set up two-step sign-in first: sign in on the website with your password."
 
 
+SEARCH_IN_BODY = (
+    "Search with POST /api/v1/patients/search/ and the term in the body: names and emails "
+    "stay out of URLs, which browsers, proxies and their logs keep."
+)
+
+
 class TriageQuerySerializer(serializers.Serializer):
     """The query parameters of the patient list; a bad value answers 400."""
 
     flagged = serializers.BooleanField(required=False, allow_null=True, default=None)
     ordering = serializers.ChoiceField(choices=triage.ORDERINGS, default=triage.DEFAULT_ORDERING)
-    search = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)
+
+
+class TriageSearchSerializer(TriageQuerySerializer):
+    """The body of a search of the patient list: the same filters, and the term."""
+
+    search = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=100,
+        help_text="Part of the name or email.",
+    )
 
 
 class TokenView(APIView):
@@ -172,7 +189,7 @@ class PatientsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Clinicia
         )
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
-        if self.action == "list":
+        if self.action in ("list", "search"):
             return PatientTriageSerializer
         return PatientSerializer
 
@@ -194,15 +211,32 @@ class PatientsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Clinicia
                 "flags, unreviewed entries, latest entry. A leading '-' sorts descending; a "
                 "missing figure sorts last. Any other value answers 400.",
             ),
-            OpenApiParameter("search", str, description="Part of the name or email."),
         ],
+        description="To find patients by name or email, POST /api/v1/patients/search/ "
+        "(a `search` parameter here answers 400).",
     )
     def list(self, request: Request) -> Response:
-        params = TriageQuerySerializer(data=request.query_params)
+        if "search" in request.query_params:
+            raise serializers.ValidationError({"search": [SEARCH_IN_BODY]})
+        return self._triage_page(request, TriageQuerySerializer(data=request.query_params))
+
+    @extend_schema(
+        summary="Search my patients by name or email",
+        description="The patient list's filters and the term in the body, so that no name or "
+        "email is ever in a URL. Paged like the list: POST the same body to `next`.",
+        request=TriageSearchSerializer,
+        responses={200: PatientTriageSerializer(many=True), 400: VALIDATION_ERROR},
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request) -> Response:
+        return self._triage_page(request, TriageSearchSerializer(data=request.data))
+
+    def _triage_page(self, request: Request, params: TriageQuerySerializer) -> Response:
+        """One page of the triage list, its reads audited."""
         params.is_valid(raise_exception=True)
         summaries = triage.triage_list(
             clinician=self.user,
-            search=params.validated_data["search"],
+            search=params.validated_data.get("search", ""),
             flagged=params.validated_data.get("flagged"),
             ordering=params.validated_data["ordering"],
         )

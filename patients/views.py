@@ -1,5 +1,7 @@
 """Pages about people: home, invitation, settings and care team, the clinician's triage list."""
 
+from urllib.parse import urlencode
+
 import django_otp
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -221,17 +224,23 @@ TRIAGE_SORTS: dict[str, tuple[str, str]] = {
 TRIAGE_PAGE_SIZE = 25
 
 
-@require_safe
+# The name or email searched for is kept in the session, never in the URL: browsers, proxies
+# and their logs keep URLs. The other filters name no one and stay linkable.
+TRIAGE_SEARCH = "triage_search"
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @clinician_required
 def clinician_home(request: SignedInRequest) -> HttpResponse:
     """The triage list: the clinician's patients, most urgent first.
 
-    An unknown ``?sort=`` falls back to urgency (a page forgives; the API answers 400).
+    An unknown ``?sort=`` falls back to urgency (a page forgives; the API answers 400). The
+    filter form posts here and comes back to a GET (``_triage_filters_set``).
     """
-    sort = request.GET.get("sort", "urgency")
-    if sort not in TRIAGE_SORTS:
-        sort = "urgency"
-    search = request.GET.get("q", "").strip()[:100]
+    if request.method == "POST":
+        return _triage_filters_set(request)
+    sort = _triage_sort(request.GET.get("sort"))
+    search = request.session.get(TRIAGE_SEARCH, "")
     flagged = request.GET.get("flagged") == "1"
     not_logging = request.GET.get("not_logging") == "1"
     summaries = triage.triage_list(
@@ -264,6 +273,26 @@ def clinician_home(request: SignedInRequest) -> HttpResponse:
             "nav": "clinic",
         },
     )
+
+
+def _triage_sort(value: str | None) -> str:
+    return value if value in TRIAGE_SORTS else "urgency"
+
+
+def _triage_filters_set(request: SignedInRequest) -> HttpResponse:
+    """Keep the search in the session (or drop it, with every filter, on Clear), then show
+    the list with the filters that name no one in its URL."""
+    query = {"sort": _triage_sort(request.POST.get("sort"))}
+    if request.POST.get("clear"):
+        request.session.pop(TRIAGE_SEARCH, None)
+    else:
+        search = request.POST.get("q", "").strip()[:100]
+        if search:
+            request.session[TRIAGE_SEARCH] = search
+        else:
+            request.session.pop(TRIAGE_SEARCH, None)
+        query |= {name: "1" for name in ("flagged", "not_logging") if request.POST.get(name) == "1"}
+    return redirect(f"{reverse('clinician-home')}?{urlencode(query)}")
 
 
 # Sign-in (issue #6): two steps, setting up an authenticator, signing out everywhere ---------

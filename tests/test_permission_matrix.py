@@ -29,6 +29,7 @@ from tests.factories import (
 )
 
 ROLES = ("anonymous", "alice", "erin", "bob", "carol", "dave", "bob_after_revoke")
+CLINICIANS = ("bob", "carol", "dave", "bob_after_revoke")
 SEES, BLIND = "sees", "blind"
 # Pages answer people outside their side with a redirect: to sign in, or to their own home.
 TO_SIGNIN, TO_TODAY, TO_CLINIC, TO_HOME = "to:signin", "to:today", "to:clinician-home", "to:home"
@@ -263,6 +264,13 @@ ROWS: list[Row] = [
     Row("docs", "get", PUBLIC),
     Row("patient-list", "get", CLINICIAN_LIST, item=lambda world: str(world.alice.pk)),
     Row(
+        "patient-search",
+        "post",
+        CLINICIAN_LIST,
+        body=lambda world: {"search": world.alice.display_name},
+        item=lambda world: str(world.alice.pk),
+    ),
+    Row(
         "patient-detail",
         "get",
         CLINICIAN_ON_ALICE,
@@ -463,7 +471,7 @@ ROWS: list[Row] = [
         CLINICIAN_PAGE_LIST,
         item=lambda world: world.alice.email,
     ),
-    Row("clinician-home", "post", NOT_ALLOWED),
+    Row("clinician-home", "post", {**CLINICIAN_PAGE, **dict.fromkeys(CLINICIANS, TO_CLINIC)}),
     *[Row("clinician-settings", method, CLINICIAN_PAGE) for method in ("get", "post")],
     Row("visit-summary", "get", PATIENT_PAGE),
     Row("visit-summary", "post", NOT_ALLOWED),

@@ -1,5 +1,5 @@
 """In a real browser: bob opens alice's page, sees her flag with its evidence, and
-acknowledges it with a note."""
+acknowledges it with a note; bob searches his patients by name."""
 
 import re
 from datetime import timedelta
@@ -68,3 +68,29 @@ def test_a_clinician_acknowledges_a_flag_with_a_note(
     co_use_flag.refresh_from_db()
     assert co_use_flag.status == FlagStatus.ACKNOWLEDGED
     assert co_use_flag.acknowledged_by == bob
+
+
+def test_a_clinician_searches_and_the_name_never_reaches_the_address_bar(
+    page: Page, sign_in, check, bob, alice, erin, alice_team, erin_team
+):
+    sign_in(page, bob)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/clinic/")
+    patients = page.get_by_role("table")
+
+    page.get_by_label("Name or email").fill("Erin")
+    page.get_by_role("button", name="Show").click()
+
+    expect(page).to_have_url(re.compile(r"/clinic/\?sort=urgency$"))
+    expect(patients).to_contain_text("erin@example.org")
+    expect(patients).not_to_contain_text("alice@example.org")
+    expect(page.get_by_label("Name or email")).to_have_value("Erin")
+    check(page, "searched")
+
+    page.get_by_role("button", name="Clear").click()
+
+    expect(patients).to_contain_text("alice@example.org")
+    expect(page.get_by_label("Name or email")).to_have_value("")
+    assert any("/clinic/" in url for url in requested)
+    assert [url for url in requested if "erin" in url.lower()] == []

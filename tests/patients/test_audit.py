@@ -190,6 +190,7 @@ CLINICIAN_READS = [
         body={"single_dose_g": "-1"},
     ),
     Read("patient-list", "get", lambda w: {}),
+    Read("patient-search", "post", lambda w: {}, body={"search": "alice"}),
     Read("patient-detail", "get", lambda w: {"pk": str(w["alice"].pk)}),
     *[
         read

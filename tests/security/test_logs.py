@@ -115,7 +115,8 @@ def test_a_clinicians_review_logs_none_of_the_patients_data(
     )
     clinician = client_for(bob)
     with django_capture_on_commit_callbacks(execute=True):
-        clinician.get(f"/api/v1/patients/?search={markers.NAME}")
+        clinician.post("/api/v1/patients/search/", {"search": markers.NAME}, format="json")
+        clinician.post("/clinic/", {"q": markers.NAME})
         clinician.get(f"/api/v1/patients/{patient.pk}/")
         clinician.get(f"/api/v1/patients/{patient.pk}/use-entries/")
         clinician.get(f"/clinic/patients/{patient.pk}/")

@@ -436,7 +436,9 @@ def test_csv_exports_are_downloads_holding_the_values_as_written(frozen, payload
 @pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
 def test_a_search_term_is_reflected_escaped(payload, bob, alice_team):
     """Not stored, but the one free text a page sends back: the triage page's search box."""
-    response = client_for(bob).get("/clinic/", {"q": payload})
+    client = client_for(bob)
+    client.post("/clinic/", {"q": payload})
+    response = client.get("/clinic/")
 
     assert response.status_code == 200
     html = response.content.decode()
