@@ -1,8 +1,4 @@
-import os
-
 from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("mitra")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -170,8 +170,10 @@ def main() -> int:
     if not port_is_free(port):
         print(f"run: port {port} is in use; stop what uses it, or set PORT", file=sys.stderr)
         return 1
-    # Links in emails point at this server unless SITE_URL says otherwise; children inherit it.
+    # Links in emails point at this server unless SITE_URL says otherwise; children inherit it,
+    # and the local settings (the server entry points default to production).
     os.environ.setdefault("SITE_URL", url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
     children: Children = {}
     try:

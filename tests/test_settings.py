@@ -1,5 +1,6 @@
-"""Settings modes: production refuses to start without a real secret; local needs no server;
-parallel test processes keep to their own broker keys."""
+"""Settings modes: production refuses to start without a real secret, PostgreSQL and a broker
+server, and is what the server entry points default to; local needs no server; parallel test
+processes keep to their own broker keys."""
 
 import os
 import subprocess
@@ -10,13 +11,24 @@ import redis
 from django.conf import settings
 
 SETUP = "import django; django.setup(); print('started')"
+SECRET = "k" * 20 + "Zx9!" * 10
+SERVERS = {
+    "DATABASE_URL": "postgres://mitra@db.internal:5432/mitra",
+    "CELERY_BROKER_URL": "amqp://mitra:secret@broker.internal:5672/mitra",
+}
+# What the environment of `make test` may hold, and what each test here sets itself.
+UNSET = {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
 
 
-def _start(settings_module: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    environment.update(DJANGO_SETTINGS_MODULE=settings_module, **env)
+def _start(
+    settings_module: str | None, *, code: str = SETUP, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in UNSET}
+    if settings_module is not None:
+        environment["DJANGO_SETTINGS_MODULE"] = settings_module
+    environment.update(env)
     return subprocess.run(
-        [sys.executable, "-c", SETUP],
+        [sys.executable, "-c", code],
         env=environment,
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -27,7 +39,7 @@ def _start(settings_module: str, **env: str) -> subprocess.CompletedProcess[str]
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _start("config.settings.production")
+    result = _start("config.settings.production", **SERVERS)
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
@@ -35,17 +47,64 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_production_refuses_the_local_placeholder_key():
     result = _start(
-        "config.settings.production", SECRET_KEY="insecure-local-only-key-change-me-in-production"
+        "config.settings.production",
+        SECRET_KEY="insecure-local-only-key-change-me-in-production",
+        **SERVERS,
     )
 
     assert result.returncode != 0
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = _start("config.settings.production", SECRET_KEY="k" * 20 + "Zx9!" * 10)
+    result = _start("config.settings.production", SECRET_KEY=SECRET, **SERVERS)
 
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DATABASE_URL", None, "DATABASE_URL must name a PostgreSQL database"),
+        ("DATABASE_URL", "sqlite:////tmp/mitra.sqlite3", "DATABASE_URL must name a PostgreSQL"),
+        ("CELERY_BROKER_URL", None, "CELERY_BROKER_URL must name Redis or RabbitMQ"),
+        ("CELERY_BROKER_URL", "memory://", "CELERY_BROKER_URL must name Redis or RabbitMQ"),
+        ("CELERY_BROKER_URL", "filesystem://", "CELERY_BROKER_URL must name Redis or RabbitMQ"),
+    ],
+    ids=["no-database", "sqlite", "no-broker", "memory-broker", "files-broker"],
+)
+def test_production_refuses_the_laptop_defaults(variable, value, message):
+    servers = {k: v for k, v in SERVERS.items() if k != variable}
+    if value is not None:
+        servers[variable] = value
+
+    result = _start("config.settings.production", SECRET_KEY=SECRET, **servers)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("broker", ["redis://cache.internal:6379/0", "rediss://r.internal:6380/0"])
+def test_production_takes_redis_as_its_broker(broker):
+    servers = SERVERS | {"CELERY_BROKER_URL": broker}
+
+    result = _start("config.settings.production", SECRET_KEY=SECRET, **servers)
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_the_server_entry_points_default_to_production(entry_point):
+    """A unit that forgot DJANGO_SETTINGS_MODULE must not serve with the local DEBUG on."""
+    code = f"import {entry_point}; from django.conf import settings as s; print(s.DEBUG)"
+
+    refused = _start(None, code=code, **SERVERS)
+    started = _start(None, code=code, SECRET_KEY=SECRET, **SERVERS)
+
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be set" in refused.stderr
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == ["False"]
 
 
 def test_local_defaults_need_no_server():

@@ -1,14 +1,20 @@
-"""Production: only tightens base. Refuses to start without a real SECRET_KEY."""
+"""Production: only tightens base. Refuses to start without a real SECRET_KEY, a PostgreSQL
+database and a broker that is a server (the laptop defaults would start, and quietly keep
+each machine's data and tasks to itself)."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CELERY_BROKER_URL, DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters.")
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://…).")
+if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
+    raise ImproperlyConfigured("CELERY_BROKER_URL must name Redis or RabbitMQ (redis://, amqp://).")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
