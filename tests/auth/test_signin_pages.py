@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from patients.models import User
 from tests.auth.helpers import (
     CODE_URL,
     SETUP_URL,
@@ -288,3 +289,27 @@ def test_staff_signed_in_with_both_steps_open_the_admin(bob, frozen):
     client.post(CODE_URL, {"code": current_code(device)})
 
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_superuser_made_by_createsuperuser_sets_up_the_second_step_and_reaches_the_admin(
+    db,
+    frozen,
+):
+    """No clinic and no clinician profile: the account `manage.py createsuperuser` makes."""
+    User.objects.create_superuser("root@example.org", PASSWORD)
+    client = Client()
+
+    to_signin = client.get(client.get("/admin/")["Location"])["Location"]
+    to_setup = client.post(to_signin, {"username": "root@example.org", "password": PASSWORD})
+    page = client.get(SETUP_URL)
+    device = TOTPDevice.objects.get(user__email="root@example.org")
+    signed_in = client.post(SETUP_URL, {"code": code_at(device.key)})
+
+    assert to_signin == "/signin/?next=/admin/"
+    assert to_setup["Location"] == SETUP_URL
+    assert page.status_code == 200
+    assert signed_in.status_code == 200
+    assert "Your backup codes" in signed_in.content.decode()
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/clinic/").status_code == 200
+    assert client.get("/api/v1/patients/").status_code == 200
