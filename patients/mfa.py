@@ -2,13 +2,17 @@
 
 Clinicians and clinic staff always sign in with a code from an authenticator app (TOTP,
 RFC 6238) after their password; a patient does once they have set it up in Settings.
-Backup codes (django-otp's static device) each work once, for a lost phone.
+Backup codes (django-otp's static device) each work once, for a lost phone. They are shown
+once and kept only as keyed hashes (``backup_code_digests``): a copy of the database holds no
+code that signs anyone in.
 """
 
 import io
 from base64 import b32encode
 
 import segno
+from django.conf import settings
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -17,6 +21,7 @@ from patients.models import Role, User
 TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 BACKUP_CODE_COUNT = 10
+BACKUP_CODE_SALT = "mitra.patients.mfa.backup-code"
 
 
 def required_by_role(user: User) -> bool:
@@ -40,6 +45,26 @@ def needs_second_factor(user: User) -> bool:
 def backup_codes_left(user: User) -> int:
     device = StaticDevice.objects.filter(user=user, confirmed=True).first()
     return device.token_set.count() if device is not None else 0
+
+
+def backup_code_digests(code: str) -> list[str]:
+    """What a backup code is kept as: an HMAC of it under SECRET_KEY, then under each of
+    SECRET_KEY_FALLBACKS, so codes made before a key rotation work while the old key is kept
+    as a fallback. Sixteen base32 characters (80 bits), as django-otp's token column holds."""
+    return [
+        b32encode(salted_hmac(BACKUP_CODE_SALT, code, secret=key, algorithm="sha256").digest())
+        .decode()[:16]
+        .lower()
+        for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+    ]
+
+
+def backup_code_as_kept(device: StaticDevice, code: str) -> str:
+    """The form of ``code`` this device keeps, to hand to django-otp's own check (which uses
+    the code up, or counts a failure): its digest under whichever key made it."""
+    digests = backup_code_digests(code)
+    kept = device.token_set.filter(token__in=digests).values_list("token", flat=True).first()
+    return kept or digests[0]
 
 
 def normalize_code(code: str) -> str:

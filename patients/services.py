@@ -21,6 +21,8 @@ from patients.mfa import (
     BACKUP_CODE_COUNT,
     BACKUP_DEVICE_NAME,
     TOTP_DEVICE_NAME,
+    backup_code_as_kept,
+    backup_code_digests,
     is_app_code,
     normalize_code,
 )
@@ -370,20 +372,24 @@ def mfa_code_verify(*, user: User, code: str) -> Device | None:
     model = TOTPDevice if is_app_code(code) else StaticDevice
     with transaction.atomic():
         for device in model.objects.filter(user=user, confirmed=True).select_for_update():
-            if device.verify_token(code):
+            token = code if model is TOTPDevice else backup_code_as_kept(device, code)
+            if device.verify_token(token):
                 return device
     return None
 
 
 @transaction.atomic
 def mfa_backup_codes_renew(*, user: User) -> list[str]:
-    """A fresh set of single-use backup codes; the old ones stop working."""
+    """A fresh set of single-use backup codes, to show once; only their digests are kept.
+    The old ones stop working."""
     device = StaticDevice.objects.filter(user=user).order_by("id").first()
     if device is None:
         device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=backup_code_digests(code)[0]) for code in codes
+    )
     return codes
 
 

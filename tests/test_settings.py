@@ -164,3 +164,18 @@ def test_each_xdist_process_queues_its_tasks_under_keys_of_its_own():
     finally:
         if keys := queue.keys(own_keys):
             queue.delete(*keys)
+
+
+def test_production_reads_earlier_keys_for_a_rotation():
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(len(s.SECRET_KEY_FALLBACKS), s.SECRET_KEY_FALLBACKS[1] == 'b' * 50)"
+    result = _start(
+        "config.settings.production",
+        code=code,
+        SECRET_KEY=SECRET,
+        SECRET_KEY_FALLBACKS=f"{'a' * 50},{'b' * 50}",
+        **SERVERS,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "True"]
