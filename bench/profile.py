@@ -58,11 +58,10 @@ def credentials() -> dict[str, dict[str, str]]:
     """Tokens and signed-in session cookies of the people bench.web signs in as."""
     from django.test import Client
     from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from knox.models import AuthToken
 
     from bench import data
-    from patients.models import User
+    from patients.models import Authenticator, User
 
     def token(email: str) -> str:
         return str(AuthToken.objects.create(User.objects.get(email=email))[1])
@@ -71,7 +70,7 @@ def credentials() -> dict[str, dict[str, str]]:
         client = Client(HTTP_HOST="127.0.0.1")
         answer = client.post("/signin/", {"username": email, "password": data.PASSWORD})
         assert answer.status_code == 302, answer.status_code  # noqa: S101
-        device = TOTPDevice.objects.filter(user__email=email).first()
+        device = Authenticator.objects.filter(user__email=email).first()
         if device is not None:
             code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
             device.last_t = -1  # the bench's own account: let this code work again

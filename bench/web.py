@@ -142,10 +142,10 @@ def sign_in(base_url: str) -> dict[str, dict[str, str]]:
     from axes.models import AccessAttempt
     from django.test import Client
     from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from knox.models import AuthToken
 
     from bench import data
+    from patients.models import Authenticator
 
     # Earlier runs' tokens (the per-person limit is 20) and failed sign-ins (the lockout).
     AuthToken.objects.all().delete()
@@ -157,7 +157,7 @@ def sign_in(base_url: str) -> dict[str, dict[str, str]]:
         data.patient_email(2),
         data.clinician_email(1, 1),
     )
-    device = TOTPDevice.objects.get(user__email=clinician)
+    device = Authenticator.objects.get(user__email=clinician)
 
     def code() -> str:
         return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

@@ -17,13 +17,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from journals.choices import Form, MixedWith, PainLocation, Reason, Substance, Unit
 from journals.flags import flags_evaluate
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.validators import night_of_for
-from patients.models import Role, User
+from patients.models import Authenticator, Role, User
 from patients.services import (
     care_team_add,
     clinic_get_or_create,
@@ -239,7 +238,7 @@ def demo_logins() -> list[tuple[str, str]]:
 
 def demo_otpauth_uris() -> dict[str, str]:
     """email -> otpauth URI of each demo clinician's authenticator (two-step sign-in)."""
-    devices = TOTPDevice.objects.filter(
+    devices = Authenticator.objects.filter(
         user__email__in=[demo_email(c.key) for c in CLINICIANS], confirmed=True
     ).select_related("user")
     return {device.user.email: device.config_url for device in devices}

@@ -3,8 +3,9 @@
 Clinicians and clinic staff always sign in with a code from an authenticator app (TOTP,
 RFC 6238) after their password; a patient does once they have set it up in Settings.
 Backup codes (django-otp's static device) each work once, for a lost phone. They are shown
-once and kept only as keyed hashes (``backup_code_digests``): a copy of the database holds no
-code that signs anyone in.
+once and kept only as keyed hashes (``backup_code_digests``), and authenticator seeds are kept
+sealed (``patients.models.Authenticator``): a copy of the database holds nothing that makes a
+code.
 """
 
 import io
@@ -14,9 +15,8 @@ import segno
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from patients.models import Role, User
+from patients.models import Authenticator, Role, User
 
 TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -29,12 +29,12 @@ def required_by_role(user: User) -> bool:
     return bool(user.role == Role.CLINICIAN or user.is_staff or user.is_superuser)
 
 
-def confirmed_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+def confirmed_totp_device(user: User) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
 def has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
 def needs_second_factor(user: User) -> bool:
@@ -77,7 +77,7 @@ def is_app_code(code: str) -> bool:
     return len(code) == 6 and code.isdigit()
 
 
-def secret_text(device: TOTPDevice) -> str:
+def secret_text(device: Authenticator) -> str:
     """The key as people type it into an app without a camera: base32 in groups of four."""
     secret = b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

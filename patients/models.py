@@ -1,5 +1,7 @@
 import uuid
+from binascii import unhexlify
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -8,7 +10,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from patients.sealed import is_sealed, seal, unseal
 from patients.validators import validate_timezone
 
 
@@ -312,3 +316,29 @@ AUDIT_OBJECT_LABELS = {
     "patientthresholds": "your safety flag settings",
     "careteammembership": "your care team",
 }
+
+
+class Authenticator(TOTPDevice):
+    """django-otp's TOTP device with its seed sealed in the key column (patients.sealed):
+    the one the code uses. django-otp's own TOTPDevice would read the column as hex."""
+
+    key: str  # django-otp's CharField, which carries no type of its own
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        return unseal(self.key)[0]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not is_sealed(self.key):  # a new device: django-otp's default key is hex
+            self.key = seal(unhexlify(self.key))
+        super().save(*args, **kwargs)
+
+    def reseal_if_stale(self) -> None:
+        """After a key rotation: seal again under SECRET_KEY what a fallback key opened."""
+        seed, under_current_key = unseal(self.key)
+        if not under_current_key:
+            self.key = seal(seed)
+            self.save(update_fields=["key"])

@@ -1,5 +1,6 @@
 """Writes about people: accounts, care teams, consent and invitations."""
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -13,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from patients import audit
@@ -28,6 +28,7 @@ from patients.mfa import (
 )
 from patients.models import (
     AuditAction,
+    Authenticator,
     CareTeamMembership,
     Clinic,
     ClinicianProfile,
@@ -37,9 +38,12 @@ from patients.models import (
     User,
     normalize_email,
 )
+from patients.sealed import Unsealable
 from patients.validators import validate_timezone
 
 INVITATION_SALT = "mitra.invitation"
+
+logger = logging.getLogger(__name__)
 
 
 def clinic_get_or_create(*, name: str) -> tuple[Clinic, bool]:
@@ -328,37 +332,43 @@ WRONG_CODE = (
 )
 
 
-def mfa_setup_start(*, user: User) -> TOTPDevice:
+def mfa_setup_start(*, user: User) -> Authenticator:
     """The authenticator someone is setting up: made once, kept until confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    device = Authenticator.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        device = Authenticator.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
 
-def mfa_totp_enrol(*, user: User) -> TOTPDevice:
+def mfa_totp_enrol(*, user: User) -> Authenticator:
     """An authenticator confirmed at once, for accounts a command makes (the demo's): the
     command hands its otpauth URI over, in place of the QR code and first code."""
-    TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+    Authenticator.objects.filter(user=user).delete()
+    return Authenticator.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
 
 
-def mfa_setup_confirm(*, device: TOTPDevice, code: str) -> list[str]:
+def mfa_setup_confirm(*, device: Authenticator, code: str) -> list[str]:
     """Confirm a new authenticator with a first code from it; return new backup codes.
 
     The code is checked as at sign-in, so it cannot be used again. Any older authenticator
     of the person is removed: one phone at a time. The backup codes are shown once.
     """
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        device = Authenticator.objects.select_for_update().get(pk=device.pk)
         accepted = not device.confirmed and device.verify_token(normalize_code(code))
     if not accepted:  # outside the transaction, so the device's throttle count is kept
         raise ValidationError({"code": [WRONG_CODE]})
     with transaction.atomic():
-        TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+        Authenticator.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         return mfa_backup_codes_renew(user=device.user)
+
+
+SEED_UNSEALABLE = (
+    "An authenticator's seed opens with neither SECRET_KEY nor SECRET_KEY_FALLBACKS: was the "
+    "key changed without keeping the old one as a fallback? (docs/DEPLOY.md)"
+)
 
 
 def mfa_code_verify(*, user: User, code: str) -> Device | None:
@@ -369,11 +379,22 @@ def mfa_code_verify(*, user: User, code: str) -> Device | None:
     further tries down. Anything else is tried as a backup code, which is then used up.
     """
     code = normalize_code(code)
-    model = TOTPDevice if is_app_code(code) else StaticDevice
     with transaction.atomic():
-        for device in model.objects.filter(user=user, confirmed=True).select_for_update():
-            token = code if model is TOTPDevice else backup_code_as_kept(device, code)
-            if device.verify_token(token):
+        if not is_app_code(code):
+            backups = StaticDevice.objects.filter(user=user, confirmed=True)
+            for backup in backups.select_for_update():
+                if backup.verify_token(backup_code_as_kept(backup, code)):
+                    return backup
+            return None
+        devices = Authenticator.objects.filter(user=user, confirmed=True)
+        for device in devices.select_for_update():
+            try:
+                accepted = device.verify_token(code)
+            except Unsealable:
+                logger.error(SEED_UNSEALABLE)
+                continue
+            if accepted:
+                device.reseal_if_stale()
                 return device
     return None
 

@@ -48,6 +48,7 @@ from patients.mfa import (
     required_by_role,
     secret_text,
 )
+from patients.models import Authenticator
 from patients.permissions import (
     SignedInRequest,
     access_log_of_patient,
@@ -378,11 +379,10 @@ def signin_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/mfa_setup.html", _setup_context(device, form, signing_in=True))
 
 
-def _setup_context(device: object, form: CodeForm, *, signing_in: bool) -> dict[str, object]:
-    uri: str = device.config_url  # type: ignore[attr-defined]
+def _setup_context(device: Authenticator, form: CodeForm, *, signing_in: bool) -> dict[str, object]:
     return {
         "form": form,
-        "qr_svg": qr_svg(uri),
+        "qr_svg": qr_svg(device.config_url),
         "secret": secret_text(device),
         "signing_in": signing_in,
     }

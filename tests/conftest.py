@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from patients.auth import MFA_REQUIRED
 from patients.mfa import needs_second_factor
-from patients.models import CareTeamMembership, Clinic, User
+from patients.models import Authenticator, CareTeamMembership, Clinic, User
 from tests.factories import ClinicFactory, ClinicianFactory, MembershipFactory, PatientFactory
 from tests.integration.processes import RedisServer, use_broker
 
@@ -103,12 +102,12 @@ def client_for(user: User | None) -> APIClient:
     return client
 
 
-def pass_second_step(client: APIClient, user: User) -> TOTPDevice:
+def pass_second_step(client: APIClient, user: User) -> Authenticator:
     """Mark a signed-in client's session as through the code step (tests/auth tests the step
     itself), with the person's authenticator, made if they have none."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = Authenticator.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        device = Authenticator.objects.create(user=user, name="Test app", confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[MFA_REQUIRED] = True

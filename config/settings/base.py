@@ -304,6 +304,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 OTP_TOTP_ISSUER = "Mitra"
+# Staff may see and remove someone's authenticator (a lost phone), never its seed or QR code:
+# that would let them make the person's codes. (Seeds are sealed too: patients.sealed.)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Lockout: 5 failures of one account from one address lock that pair for 15 minutes, so
 # nobody can lock a patient out from elsewhere. A wrong second-step code counts as a failure.
 AXES_FAILURE_LIMIT = 5

@@ -6,9 +6,7 @@ import re
 import struct
 import time
 
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from patients.models import User
+from patients.models import Authenticator, User
 from tests.factories import PASSWORD
 
 SIGNIN_URL = "/signin/"
@@ -26,13 +24,13 @@ def code_at(key_hex: str, at: float | None = None, step: int = 30) -> str:
     return f"{number:06d}"
 
 
-def enrol(user: User) -> TOTPDevice:
+def enrol(user: User) -> Authenticator:
     """A confirmed authenticator for ``user``, as if set up earlier."""
-    return TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    return Authenticator.objects.create(user=user, name="Phone", confirmed=True)
 
 
-def current_code(device: TOTPDevice) -> str:
-    return code_at(device.key)
+def current_code(device: Authenticator) -> str:
+    return code_at(device.bin_key.hex())
 
 
 def password_step(client, email: str, password: str = PASSWORD, **extra):

@@ -10,11 +10,11 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from journals.models import Flag, FlagStatus
 from patients.demo import DEMO_PASSWORD
+from patients.models import Authenticator
 from tests.auth.helpers import code_at
 
 pytestmark = pytest.mark.browser
@@ -39,8 +39,8 @@ def test_the_demo_clinician_finds_the_risky_patients_first_and_acknowledges_a_fl
     # Two-step sign-in: the code the clinician's authenticator app would show now.
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     check(page, "code")
-    device = TOTPDevice.objects.get(user__email="clinician1@demo.mitra.test", confirmed=True)
-    page.get_by_label("Code").fill(code_at(device.key))
+    device = Authenticator.objects.get(user__email="clinician1@demo.mitra.test", confirmed=True)
+    page.get_by_label("Code").fill(code_at(device.bin_key.hex()))
     page.get_by_role("button", name="Sign in").click()
 
     rows = page.locator("tr.triage-row")
