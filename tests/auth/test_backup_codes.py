@@ -6,11 +6,8 @@ import importlib
 from datetime import timedelta
 from types import SimpleNamespace
 
-import pytest
-import time_machine
 from django.apps import apps
 from django.db import connection
-from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from patients import services
@@ -19,12 +16,6 @@ from tests.auth.helpers import enrol
 
 OLD_KEY = "old-" + "k3y!" * 15
 NEW_KEY = "new-" + "k3y?" * 15
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def kept(user) -> set[str]:

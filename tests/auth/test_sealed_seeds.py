@@ -10,10 +10,8 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.db import connection
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients import services
@@ -24,12 +22,6 @@ from tests.conftest import client_for
 
 OLD_KEY = "old-" + "s3al" * 15
 NEW_KEY = "new-" + "s3al" * 15
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def stored_key(device: TOTPDevice) -> str:
