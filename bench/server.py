@@ -2,7 +2,6 @@
 serving ``bench.wsgi`` (the production app plus the ceiling routes) on config.settings.bench."""
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +18,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# One key for every bench process and run: the data set outlives a run (``--reuse``, and
+# bench.profile reads what bench.web loaded), and authenticator seeds are sealed under it.
+# Benchmarks only; never deployed.
+BENCH_SECRET_KEY = "bench-only-" + "not-a-secret-" * 4
+
+
 def server_env(database_url: str, broker_url: str, secret_key: str | None = None) -> dict[str, str]:
     """What both the server and the bench process (which signs people in through Django's
     test client on the same database) need: same database, same broker, same secret."""
@@ -26,7 +31,7 @@ def server_env(database_url: str, broker_url: str, secret_key: str | None = None
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url,
-        "SECRET_KEY": secret_key or secrets.token_urlsafe(64),
+        "SECRET_KEY": secret_key or BENCH_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",
     }
