@@ -12,11 +12,11 @@ import io
 from base64 import b32encode
 
 import segno
-from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from patients.models import Authenticator, Role, User
+from patients.sealed import secret_keys
 
 TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
@@ -55,7 +55,7 @@ def backup_code_digests(code: str) -> list[str]:
         b32encode(salted_hmac(BACKUP_CODE_SALT, code, secret=key, algorithm="sha256").digest())
         .decode()[:16]
         .lower()
-        for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+        for key in secret_keys()
     ]
 
 

@@ -25,6 +25,12 @@ class Unsealable(Exception):
     SECRET_KEY_FALLBACKS (docs/DEPLOY.md)."""
 
 
+def secret_keys() -> tuple[str, ...]:
+    """SECRET_KEY, then the earlier keys still accepted (SECRET_KEY_FALLBACKS): what the
+    seeds here and the backup codes' digests (patients.mfa) are checked under, in order."""
+    return (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+
+
 def _cipher(secret: str) -> AESGCM:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PURPOSE).derive(
         secret.encode()
@@ -46,7 +52,7 @@ def unseal(value: str) -> tuple[bytes, bool]:
     """(the secret, whether SECRET_KEY itself sealed it rather than a fallback)."""
     raw = urlsafe_b64decode(value.removeprefix(PREFIX))
     nonce, box = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
-    for index, secret in enumerate((settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)):
+    for index, secret in enumerate(secret_keys()):
         try:
             return _cipher(secret).decrypt(nonce, box, PURPOSE), index == 0
         except InvalidTag:

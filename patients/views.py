@@ -283,15 +283,14 @@ def _triage_sort(value: str | None) -> str:
 def _triage_filters_set(request: SignedInRequest) -> HttpResponse:
     """Keep the search in the session (or drop it, with every filter, on Clear), then show
     the list with the filters that name no one in its URL."""
-    query = {"sort": _triage_sort(request.POST.get("sort"))}
-    if request.POST.get("clear"):
-        request.session.pop(TRIAGE_SEARCH, None)
+    clear = bool(request.POST.get("clear"))
+    search = "" if clear else request.POST.get("q", "").strip()[:100]
+    if search:
+        request.session[TRIAGE_SEARCH] = search
     else:
-        search = request.POST.get("q", "").strip()[:100]
-        if search:
-            request.session[TRIAGE_SEARCH] = search
-        else:
-            request.session.pop(TRIAGE_SEARCH, None)
+        request.session.pop(TRIAGE_SEARCH, None)
+    query = {"sort": _triage_sort(request.POST.get("sort"))}
+    if not clear:
         query |= {name: "1" for name in ("flagged", "not_logging") if request.POST.get(name) == "1"}
     return redirect(f"{reverse('clinician-home')}?{urlencode(query)}")
 
