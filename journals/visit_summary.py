@@ -21,17 +21,19 @@ from journals.metrics import ONE_DECIMAL, half_up
 from journals.models import Flag, Review
 from journals.selectors import local_midnight
 from journals.trends import TrendSeries, format_minutes, trend_series
+from journals.validators import EARLIEST
 from patients.models import User
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PeriodForm(forms.Form):
     """``?since=&until=`` as local dates; the 30 days ending today when both are absent."""
 
-    since = forms.DateField(required=False, label="From")
-    until = forms.DateField(required=False, label="To")
+    since = forms.DateField(required=False, label="From", widget=DATE_INPUT)
+    until = forms.DateField(required=False, label="To", widget=DATE_INPUT)
 
     def __init__(self, *args: object, today: date, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -39,8 +41,13 @@ class PeriodForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
+        first_day = EARLIEST.date()
+        for name in ("since", "until"):
+            if data.get(name) and data[name] < first_day:
+                self.add_error(name, f"Choose a date from {first_day:%-d %B %Y} on.")
+                return data
         until: date = data.get("until") or self.today
-        since: date = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
+        since: date = data.get("since") or max(until - timedelta(days=DEFAULT_DAYS - 1), first_day)
         if until > self.today:
             self.add_error("until", "The period cannot end after today.")
         if since > until:
@@ -181,4 +188,5 @@ def _change(first: Decimal | None, second: Decimal | None, show: str) -> str:
 
 
 def period_heading(axis: DateAxis) -> str:
-    return f"{axis.start:%-d %B %Y} to {axis.end:%-d %B %Y} ({axis.count} days)"
+    days = f"{axis.count} day" if axis.count == 1 else f"{axis.count} days"
+    return f"{axis.start:%-d %B %Y} to {axis.end:%-d %B %Y} ({days})"

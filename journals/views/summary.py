@@ -46,6 +46,7 @@ def _render(request: SignedInRequest, patient: User, *, for_care_team: bool) -> 
     if not form.is_valid():
         return render(request, "journals/visit_summary.html", context, status=400)
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    context["form"] = PeriodForm(initial={"since": since, "until": until}, today=until)
     summary = visit_summary(
         patient=patient,
         since=since,

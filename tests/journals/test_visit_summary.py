@@ -104,10 +104,18 @@ def test_the_care_team_also_sees_review_notes_and_flag_notes_and_the_read_is_aud
     assert AuditEvent.objects.filter(actor=bob, patient=alice).count() == before + 1
 
 
-def test_without_a_period_it_covers_the_last_30_days(alice, journal):
+def test_without_a_period_it_covers_the_last_30_days_and_shows_them_in_the_form(alice, journal):
     page = client_for(alice).get("/trends/summary/").content.decode()
 
     assert "1 June 2026 to 30 June 2026 (30 days)" in page
+    assert 'type="date" name="since" value="2026-06-01"' in page
+    assert 'type="date" name="until" value="2026-06-30"' in page
+
+
+def test_a_period_of_one_day_says_one_day(alice, journal):
+    page = client_for(alice).get("/trends/summary/", {"since": "2026-06-30", "until": "2026-06-30"})
+
+    assert "30 June 2026 to 30 June 2026 (1 day)" in page.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -117,6 +125,9 @@ def test_without_a_period_it_covers_the_last_30_days(alice, journal):
         ({"since": "2026-06-01", "until": "2026-07-01"}, "until"),  # after today
         ({"since": "2024-01-01", "until": "2026-06-30"}, "since"),  # over 366 days
         ({"since": "June the first"}, "since"),
+        ({"until": "0001-01-01"}, "until"),  # no UTC instant holds Berlin's midnight of it
+        ({"since": "0001-01-01", "until": "0001-01-31"}, "since"),
+        ({"since": "1999-12-31", "until": "2000-01-05"}, "since"),  # before any journal time
     ],
 )
 def test_a_bad_period_is_400_with_the_reason_at_the_field(alice, query, field):
