@@ -3,12 +3,13 @@ ranges; the domain rules run in ``journals.services`` for pages and API alike, a
 ``apply_service_errors`` puts their messages next to the fields they name."""
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from journals.checkin import SLEEP_TIME_FIELDS, sleep_moment, use_form_for
 from journals.choices import Form as UseForm
@@ -25,6 +26,7 @@ from journals.models import (
     UseEntry,
 )
 from journals.thresholds import THRESHOLD_FIELDS, Thresholds
+from journals.validators import EARLIEST
 from patients.forms import add_service_errors
 
 
@@ -427,6 +429,16 @@ class SleepDiaryForm(SleepEntryForm):
             self.fields[name].widget.attrs.update(NUMBER_ATTRS)
         self.fields["quality"].help_text = ""  # each choice says it already
         self.fields["quality"].widget.attrs.update(CHOICES_ATTRS)
+
+    def clean_night_of(self) -> date:
+        """A night not begun yet, or so far back that no journal time can lie in it, is an
+        error here (the clock times are then placed on the night: ``entry_data``)."""
+        night_of: date = self.cleaned_data["night_of"]
+        if night_of > timezone.now().astimezone(self.zone).date():
+            raise ValidationError("That night has not begun yet.")
+        if night_of < EARLIEST.date():
+            raise ValidationError(f"Choose a night from {EARLIEST:%-d %B %Y} on.")
+        return night_of
 
     def entry_data(self) -> dict[str, Any]:
         data = super().entry_data()

@@ -1,9 +1,10 @@
 """The clinician's triage list: who needs me today, and why. One row per visible patient.
 
 The figures are computed in a constant number of queries whatever the number of patients:
-one for the patients with their flag, review and last-entry figures as subqueries, then one
-per kind of entry for the recent days, aggregated here by each patient's local day (as
-``journals.trends`` does). They are kept per patient (``TriageSummary``) and recomputed only
+one for the patients with their flag counts, review and last-entry figures as subqueries,
+one for the rules of their open flags, then one per kind of entry for the recent days,
+aggregated here by each patient's local day (as ``journals.trends`` does). The SQL is
+portable: ``make run`` serves this list from SQLite. They are kept per patient (``TriageSummary``) and recomputed only
 when the patient's journal, flags or reviews changed or their local day moved on, so a list
 of hundreds of patients is filtered, sorted and paged in SQL (``triage_list``).
 
@@ -38,7 +39,6 @@ from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
     Count,
@@ -168,7 +168,6 @@ def _annotated_patients(patients: QuerySet[User]) -> QuerySet[User]:
         open_high=_count_of(open_flags.filter(severity=Severity.HIGH)),
         open_medium=_count_of(open_flags.filter(severity=Severity.MEDIUM)),
         open_low=_count_of(open_flags.filter(severity=Severity.LOW)),
-        open_rules=ArraySubquery(open_flags.order_by("rule").values("rule")),
         reviewed_since=Coalesce(
             Subquery(latest_review[:1]), Value(_NEVER), output_field=DateTimeField()
         ),
@@ -178,14 +177,13 @@ def _annotated_patients(patients: QuerySet[User]) -> QuerySet[User]:
     for model in JOURNAL_MODELS:
         mine = model._default_manager.filter(patient=OuterRef("pk"))
         unreviewed.append(_count_of(mine.filter(created_at__gt=OuterRef("reviewed_since"))))
-        last_created.append(
-            Subquery(mine.order_by("-created_at").values("created_at")[:1]),
-        )
+        latest = Subquery(mine.order_by("-created_at").values("created_at")[:1])
+        # SQLite's MAX(a, b) is null when any of them is (PostgreSQL's GREATEST skips nulls).
+        last_created.append(Coalesce(latest, Value(_NEVER), output_field=DateTimeField()))
     first, *others = unreviewed
     total: Any = first
     for part in others:
         total = total + part
-    # PostgreSQL's GREATEST ignores NULLs: null only when every kind is empty.
     return patients.annotate(
         unreviewed_entries=total,
         last_entry_at=Greatest(*last_created, output_field=DateTimeField()),
@@ -237,9 +235,8 @@ def _rows_for(patients: QuerySet[User], *, today: date | None) -> list[TriageRow
             open_high=figures.open_high,
             open_medium=figures.open_medium,
             open_low=figures.open_low,
-            open_flag_rules=list(figures.open_rules or []),
             unreviewed_entries=figures.unreviewed_entries,
-            last_entry_at=figures.last_entry_at,
+            last_entry_at=None if figures.last_entry_at == _NEVER else figures.last_entry_at,
         )
         rows[patient.pk] = row
     if not rows:
@@ -252,6 +249,10 @@ def _rows_for(patients: QuerySet[User], *, today: date | None) -> list[TriageRow
     until = _utc_floor(latest + timedelta(days=2))
     # The ids read above, not the scope again: a patient who joined since has no row.
     ids = list(rows)
+
+    open_flags = Flag.objects.filter(patient__in=ids, status=FlagStatus.OPEN)
+    for patient_id, rule in open_flags.order_by("rule").values_list("patient_id", "rule"):
+        rows[patient_id].open_flag_rules.append(rule)
 
     def local_day(row: TriageRow, moment: datetime) -> date:
         return moment.astimezone(row.zone).date()

@@ -171,7 +171,8 @@ def sign_in(port: int, output: str, role: str, email: str = "") -> tuple[str, st
 
 
 def check_serving(port: int, output: str) -> str:
-    """A demo patient signs in and writes an entry; their clinician reads it back."""
+    """A demo patient signs in and writes an entry; their clinician reads it back and finds
+    them in the patient list (the triage figures, whose SQL must work on SQLite too)."""
     email, patient_token = sign_in(port, output, "patient")
     status, me = call(port, "GET", "/api/v1/me/", token=patient_token)
     if status != 200 or not isinstance(me, dict) or me.get("email") != email:
@@ -187,6 +188,9 @@ def check_serving(port: int, output: str) -> str:
     status, page = call(port, "GET", path, token=clinician_token)
     if status != 200 or page["results"][0]["id"] != entry["id"]:
         raise SmokeFailure(f"GET {path} as the clinician answered {status}: {page}")
+    status, listed = call(port, "GET", "/api/v1/patients/", token=clinician_token)  # triage
+    if status != 200 or me["id"] not in {row["id"] for row in listed["results"]}:
+        raise SmokeFailure(f"GET /api/v1/patients/ as the clinician answered {status}: {listed}")
     for path in ("/api/v1/docs/", "/signin/"):
         status = call(port, "GET", path)[0]
         if status != 200:

@@ -19,7 +19,7 @@ from tests.auth.helpers import (
     enrol,
     password_step,
 )
-from tests.conftest import Client
+from tests.conftest import Client, client_for
 from tests.factories import PASSWORD
 
 NOW = timezone.now().replace(microsecond=0) + timedelta(days=1)
@@ -277,6 +277,17 @@ def test_the_admins_own_login_form_sends_staff_to_the_two_step_sign_in(bob):
     assert posted["Location"] == "/signin/?next=/admin/"
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+
+
+@pytest.mark.parametrize("who", ["alice", "bob"])
+def test_someone_signed_in_who_is_not_staff_gets_a_404_from_the_admin_not_a_loop(request, who):
+    client = client_for(request.getfixturevalue(who))
+
+    sent = client.get("/admin/")
+    answer = client.get(sent["Location"])
+
+    assert sent["Location"] == "/admin/login/?next=/admin/"
+    assert answer.status_code == 404
 
 
 def test_staff_signed_in_with_both_steps_open_the_admin(bob, frozen):

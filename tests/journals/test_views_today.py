@@ -593,6 +593,23 @@ def test_a_second_diary_for_the_same_night_shows_the_error_on_night_of(alice, mo
     assert SleepEntry.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("night_of", "error"),
+    [
+        ("2026-04-03", "That night has not begun yet."),  # tomorrow in Berlin
+        ("9999-12-31", "That night has not begun yet."),  # its morning is past the calendar
+        ("1999-12-31", "Choose a night from 1 January 2000 on."),
+        ("0001-01-01", "Choose a night from 1 January 2000 on."),
+    ],
+)
+def test_a_night_not_begun_or_before_2000_is_an_error_on_night_of(alice, morning, night_of, error):
+    response = client_for(alice).post("/checkin/morning/", diary_body(night_of=night_of))
+
+    assert response.status_code == 200
+    assert error_next_to(response, "night_of") == error
+    assert not SleepEntry.objects.exists()
+
+
 def test_lights_out_before_getting_into_bed_shows_the_error_on_lights_out(alice, morning):
     response = client_for(alice).post("/checkin/morning/", diary_body(lights_out_at="22:00"))
 
