@@ -1,12 +1,12 @@
 """The clinician's triage list: who needs me today, and why. One row per visible patient.
 
 The figures are computed in a constant number of queries whatever the number of patients:
-one for the patients with their flag counts, review and last-entry figures as subqueries,
-one for the rules of their open flags, then one per kind of entry for the recent days,
-aggregated here by each patient's local day (as ``journals.trends`` does). The SQL is
-portable: ``make run`` serves this list from SQLite. They are kept per patient (``TriageSummary``) and recomputed only
-when the patient's journal, flags or reviews changed or their local day moved on, so a list
-of hundreds of patients is filtered, sorted and paged in SQL (``triage_list``).
+one for the patients with their flag, review and last-entry figures as subqueries, then one
+per kind of entry for the recent days, aggregated here by each patient's local day (as
+``journals.trends`` does); in SQL that SQLite runs too (``make run``'s database). They are
+kept per patient (``TriageSummary``) and recomputed only when the patient's journal, flags
+or reviews changed or their local day moved on, so a list of hundreds of patients is
+filtered, sorted and paged in SQL (``triage_list``).
 
 Definitions (each in one place, here):
 
@@ -15,9 +15,11 @@ Definitions (each in one place, here):
 - unreviewed entries: entries of every kind (pain, PEG, sleep, use) *created* after the
   ``reviewed_at`` of the patient's latest Review by any clinician; all of them if never
   reviewed.
-- last entry: the latest ``created_at`` of any entry, that is when the patient last logged.
-- not logging: no entry created on the last ``NOT_LOGGING_DAYS`` local days, today
-  included (a patient who never logged is not logging either).
+- last entry: the latest time an entry stands for (a pain rating's or a dose's time, a sleep
+  diary's bedtime), as the ``stopped_logging`` flag reads it; not when it was saved, so
+  entries imported or filled in late do not make an absent patient look present.
+- not logging: no entry on the last ``NOT_LOGGING_DAYS`` local days, today included (a
+  patient who never logged is not logging either).
 - pain: the mean of the daily mean NRS over the 7 local days ending today, and over the 7
   days before, as on the patient's Trends page; one decimal. The trend compares those two
   rounded figures: ``up`` or ``down`` at a change of at least ``PAIN_TREND_POINTS`` (1
@@ -31,6 +33,7 @@ Definitions (each in one place, here):
   ``RECENT_NIGHTS_WITHIN_DAYS`` days, each from ``journals.metrics.sleep_metrics``.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,6 +43,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
+    Aggregate,
     BooleanField,
     Count,
     DateTimeField,
@@ -51,6 +55,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest, Lower
@@ -154,6 +159,21 @@ class TriageRow:
         return last_day <= self.today - timedelta(days=NOT_LOGGING_DAYS)
 
 
+class JsonList(Aggregate):
+    """The values as the text of a JSON list: ``JSON_AGG`` on PostgreSQL, ``JSON_GROUP_ARRAY``
+    on SQLite (``make run``'s database), where ``ArraySubquery`` does not run."""
+
+    function = "JSON_AGG"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f"{sql}::text", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
 def _count_of(queryset: QuerySet[Any]) -> Coalesce:
     counted = queryset.order_by().values("patient").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -168,25 +188,30 @@ def _annotated_patients(patients: QuerySet[User]) -> QuerySet[User]:
         open_high=_count_of(open_flags.filter(severity=Severity.HIGH)),
         open_medium=_count_of(open_flags.filter(severity=Severity.MEDIUM)),
         open_low=_count_of(open_flags.filter(severity=Severity.LOW)),
+        open_rules=Subquery(
+            open_flags.order_by().values("patient").annotate(rules=JsonList("rule")).values("rules")
+        ),
         reviewed_since=Coalesce(
             Subquery(latest_review[:1]), Value(_NEVER), output_field=DateTimeField()
         ),
     )
     unreviewed = []
-    last_created = []
+    latest_moments = []
     for model in JOURNAL_MODELS:
         mine = model._default_manager.filter(patient=OuterRef("pk"))
         unreviewed.append(_count_of(mine.filter(created_at__gt=OuterRef("reviewed_since"))))
-        latest = Subquery(mine.order_by("-created_at").values("created_at")[:1])
+        newest = mine.order_by(f"-{model.moment_field}")  # each kind's (patient, moment) index
+        moment = "bedtime" if model is SleepEntry else model.moment_field
+        latest = Subquery(newest.values(moment)[:1])
         # SQLite's MAX(a, b) is null when any of them is (PostgreSQL's GREATEST skips nulls).
-        last_created.append(Coalesce(latest, Value(_NEVER), output_field=DateTimeField()))
+        latest_moments.append(Coalesce(latest, Value(_NEVER), output_field=DateTimeField()))
     first, *others = unreviewed
     total: Any = first
     for part in others:
         total = total + part
     return patients.annotate(
         unreviewed_entries=total,
-        last_entry_at=Greatest(*last_created, output_field=DateTimeField()),
+        last_entry_at=Greatest(*latest_moments, output_field=DateTimeField()),
     )
 
 
@@ -235,6 +260,7 @@ def _rows_for(patients: QuerySet[User], *, today: date | None) -> list[TriageRow
             open_high=figures.open_high,
             open_medium=figures.open_medium,
             open_low=figures.open_low,
+            open_flag_rules=sorted(json.loads(figures.open_rules or "[]")),
             unreviewed_entries=figures.unreviewed_entries,
             last_entry_at=None if figures.last_entry_at == _NEVER else figures.last_entry_at,
         )
@@ -249,10 +275,6 @@ def _rows_for(patients: QuerySet[User], *, today: date | None) -> list[TriageRow
     until = _utc_floor(latest + timedelta(days=2))
     # The ids read above, not the scope again: a patient who joined since has no row.
     ids = list(rows)
-
-    open_flags = Flag.objects.filter(patient__in=ids, status=FlagStatus.OPEN)
-    for patient_id, rule in open_flags.order_by("rule").values_list("patient_id", "rule"):
-        rows[patient_id].open_flag_rules.append(rule)
 
     def local_day(row: TriageRow, moment: datetime) -> date:
         return moment.astimezone(row.zone).date()

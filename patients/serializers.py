@@ -140,7 +140,10 @@ class PatientTriageSerializer(serializers.Serializer):
         "(all of them if never reviewed).",
     )
     last_entry_at = serializers.DateTimeField(
-        allow_null=True, read_only=True, help_text="When the patient last logged an entry."
+        allow_null=True,
+        read_only=True,
+        help_text="The time of the patient's latest entry (a pain rating's or a dose's time, "
+        "a sleep diary's bedtime), whenever it was saved.",
     )
     pain_7d_mean = serializers.DecimalField(
         max_digits=3,

@@ -180,13 +180,32 @@ def test_unreviewed_entries_count_only_those_after_the_latest_review(
     assert row_of(bob, alice).unreviewed_entries == 1
 
 
-def test_last_entry_at_is_the_latest_entry_logged(
+def test_last_entry_at_is_the_time_of_the_latest_entry_not_when_it_was_saved(
     alice: User, bob: User, alice_team: object
 ) -> None:
-    PainEntryFactory(patient=alice)
-    latest = SleepEntryFactory(patient=alice)
+    now = timezone.now()
+    latest = PainEntryFactory(patient=alice, recorded_at=now - timedelta(hours=20))
+    night = SleepEntryFactory(patient=alice, night_of=(now - timedelta(days=2)).date())
+    UseEntryFactory(patient=alice, taken_at=now - timedelta(days=3))
+    assert night.bedtime < latest.recorded_at
+    assert row_of(bob, alice).last_entry_at == latest.recorded_at
 
-    assert row_of(bob, alice).last_entry_at == latest.created_at
+    # A diary of an earlier night filled in (saved) last, and a sleep diary as the latest.
+    SleepEntryFactory(patient=alice, night_of=(now - timedelta(days=9)).date())
+    assert row_of(bob, alice).last_entry_at == latest.recorded_at
+    PainEntry.objects.filter(patient=alice).delete()
+    assert row_of(bob, alice).last_entry_at == night.bedtime
+
+
+def test_a_patient_who_imported_old_entries_today_is_still_not_logging(
+    alice: User, bob: User, alice_team: object
+) -> None:
+    PainEntryFactory(patient=alice, recorded_at=timezone.now() - timedelta(days=10))
+
+    row = row_of(bob, alice)
+
+    assert row.unreviewed_entries == 1  # saved just now: new to the care team
+    assert row.not_logging
 
 
 def test_pain_means_of_this_week_and_the_week_before_and_their_trend(
@@ -410,9 +429,8 @@ def test_filters_keep_flagged_or_not_logging_patients(
     alice: User, erin: User, bob: User, alice_team: object, erin_team: object
 ) -> None:
     flag(alice, Rule.CO_USE, Severity.HIGH)
-    PainEntryFactory(patient=alice, created_at=timezone.now())
-    PainEntryFactory(patient=erin)
-    PainEntry.objects.filter(patient=erin).update(created_at=timezone.now() - timedelta(days=4))
+    PainEntryFactory(patient=alice, recorded_at=timezone.now())
+    PainEntryFactory(patient=erin, recorded_at=timezone.now() - timedelta(days=4))
 
     def patients(**filters: bool) -> list[User]:
         return [s.patient for s in triage_list(clinician=bob, **filters)]
@@ -441,7 +459,7 @@ def test_the_query_count_is_the_same_for_one_or_five_hundred_patients(
     riverside: Clinic, bob: User, django_assert_num_queries: object
 ) -> None:
     bulk_patients(clinician=bob, clinic=riverside, count=1)
-    with django_assert_num_queries(6) as one:  # type: ignore[operator]
+    with django_assert_num_queries(5) as one:  # type: ignore[operator]
         rows = triage_rows(clinician=bob)
     assert len(rows) == 1
 

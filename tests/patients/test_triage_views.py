@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from journals.models import Flag, PainEntry, Rule, Severity
+from journals.models import Flag, Rule, Severity
 from patients.models import AuditEvent, Clinic, User
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, PainEntryFactory, PatientFactory, UseEntryFactory
@@ -112,8 +112,7 @@ def test_not_logging_filter_keeps_patients_quiet_for_three_days(
     alice: User, erin: User, bob: User, alice_team: object, erin_team: object
 ) -> None:
     PainEntryFactory(patient=alice)
-    PainEntryFactory(patient=erin)
-    PainEntry.objects.filter(patient=erin).update(created_at=timezone.now() - timedelta(days=4))
+    PainEntryFactory(patient=erin, recorded_at=timezone.now() - timedelta(days=4))
 
     page = client_for(bob).get("/clinic/?not_logging=1").content.decode()
 
