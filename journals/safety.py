@@ -4,9 +4,11 @@ Short, neutral, never blocking and never a dose recommendation: a note says what
 and that the care team can see it. Pure functions over the patient's use entries, and one
 selector, ``uses_for_notes``, that loads everything they need for one local day.
 
-- Co-use: on one local day, kratom (any form) and alcohol or a sedative (benzodiazepine,
-  opioid, gabapentinoid, other sedative). Cannabis does not count. The care team's ``co_use``
-  flag uses a 6-hour window; the patient's note keeps to the day, which is easier to read.
+- Co-use: kratom (any form) and alcohol or a sedative (benzodiazepine, opioid, gabapentinoid,
+  other sedative) on one local day, or within 6 hours of each other across midnight (the
+  ``co_use`` rule's window: kratom at 23:30 and drinks at 00:30 is the before-bed case the
+  note is for). The note marks both days. Cannabis does not count. The window is CLINICAL.md's,
+  not a care team's override: what a patient is told does not depend on their clinic.
 - Above the usual range: a kratom leaf dose (powder, capsule or tea, in grams) larger than the
   highest single leaf dose of the 28 days before it, provided at least 5 leaf doses were logged
   in those 28 days (with fewer there is no usual range yet, and no note). Extract and 7-OH
@@ -22,8 +24,10 @@ from zoneinfo import ZoneInfo
 from journals.choices import SEDATING_SUBSTANCES, Substance, Unit
 from journals.models import UseEntry
 from journals.selectors import entries_in_local_dates
+from journals.thresholds import CLINICAL_DEFAULTS
 from patients.models import User
 
+CO_USE_WINDOW = timedelta(hours=CLINICAL_DEFAULTS.co_use_window_hours)
 USUAL_RANGE_WINDOW = timedelta(days=28)
 USUAL_RANGE_MIN_DOSES = 5
 
@@ -59,10 +63,24 @@ def leaf_grams(use: UseEntry) -> Decimal | None:
     return use.amount if use.is_kratom_leaf and use.unit == Unit.G else None
 
 
-def has_co_use(uses: Iterable[UseEntry]) -> bool:
-    """Kratom and alcohol or a sedative among these entries (the caller picks the day)."""
-    substances = {use.substance for use in uses}
-    return Substance.KRATOM in substances and not substances.isdisjoint(SEDATING_SUBSTANCES)
+def co_use_days(
+    uses: Iterable[UseEntry], *, zone: ZoneInfo, window: timedelta = CO_USE_WINDOW
+) -> set[date]:
+    """The local days of kratom and of alcohol or a sedative taken with each other: on the
+    same local day, or within ``window`` in either order (then both days count)."""
+    kratom, sedating = [], []
+    for use in uses:
+        if use.substance == Substance.KRATOM:
+            kratom.append(use.taken_at)
+        elif use.substance in SEDATING_SUBSTANCES:
+            sedating.append(use.taken_at)
+    days: set[date] = set()
+    for k in kratom:
+        for s in sedating:
+            k_day, s_day = local_day(k, zone), local_day(s, zone)
+            if k_day == s_day or abs(k - s) <= window:
+                days |= {k_day, s_day}
+    return days
 
 
 def usual_leaf_max(uses: Iterable[UseEntry], *, before: datetime) -> Decimal | None:
@@ -89,7 +107,7 @@ def notes_for_day(uses: Sequence[UseEntry], *, day: date, zone: ZoneInfo) -> lis
     """The notes for the entries of one local day; ``uses`` also holds the 28 days before."""
     todays = [use for use in uses if local_day(use.taken_at, zone) == day]
     notes = []
-    if has_co_use(todays):
+    if day in co_use_days(uses, zone=zone):
         notes.append(CO_USE)
     leaf_doses = [use for use in uses if leaf_grams(use) is not None]  # once, not per dose
     if any(is_above_usual(dose, leaf_doses) for dose in todays):

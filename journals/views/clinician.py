@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from journals import services
+from journals import safety, services
 from journals.charts import Chart, DateAxis, journal_charts
 from journals.choices import SEDATING_SUBSTANCES, Substance
 from journals.forms import FlagNoteForm, ReviewForm, ThresholdOverridesForm
@@ -36,7 +36,7 @@ from journals.models import (
     UseEntry,
 )
 from journals.selectors import ENTRY_KINDS, entries_in_local_dates, history_index
-from journals.thresholds import clinic_thresholds
+from journals.thresholds import clinic_thresholds, effective_thresholds
 from journals.trends import patient_today, trend_series
 from journals.views.history import KIND_NAMES, HistoryRow, describe, history_row, moment_of
 from patients.audit import audit_reads
@@ -217,22 +217,20 @@ def _charts(patient: User, axis: DateAxis, series: Any) -> list[Chart]:
 
 
 def co_use_days(patient: User, since: date, until: date) -> set[date]:
-    """Local days with kratom and alcohol or a sedative both logged (one query)."""
+    """Local days of kratom taken with alcohol or a sedative (``safety.co_use_days``), with
+    the care team's window for this patient, as their ``co_use`` flag has it (three queries)."""
     zone = patient.patient_profile.zone
     uses = entries_in_local_dates(
         UseEntry.objects.filter(
             patient=patient, substance__in=[Substance.KRATOM, *SEDATING_SUBSTANCES]
-        ),
+        ).only("taken_at", "substance"),
         zone=zone,
-        since=since,
-        until=until,
-    ).values_list("taken_at", "substance")
-    kratom_days: set[date] = set()
-    sedating_days: set[date] = set()
-    for taken_at, substance in uses:
-        day = taken_at.astimezone(zone).date()
-        (kratom_days if substance == Substance.KRATOM else sedating_days).add(day)
-    return kratom_days & sedating_days
+        since=since - timedelta(days=1),  # a pair across the first or the last midnight
+        until=until + timedelta(days=1),
+    )
+    window = timedelta(hours=effective_thresholds(patient=patient).co_use_window_hours)
+    days = safety.co_use_days(uses, zone=zone, window=window)
+    return {day for day in days if since <= day <= until}
 
 
 def _flags(patient: User) -> list[FlagView]:

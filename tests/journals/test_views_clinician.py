@@ -131,6 +131,32 @@ def test_it_marks_days_with_kratom_and_alcohol(bob_client, alice, frozen_now):
     assert "Kratom with alcohol or a sedative: 1 day." in html
 
 
+def _marked_days(client: Any, patient: User) -> list[str]:
+    html = text_of(client.get(page_url(patient)))
+    return re.findall(r'<polygon class="day-marker"[^>]*data-date="([0-9-]+)"', html)
+
+
+def test_it_marks_both_days_of_kratom_and_alcohol_across_midnight_within_the_window(
+    bob_client, alice, frozen_now
+):
+    day = TODAY - timedelta(days=3)
+    UseEntryFactory(patient=alice, taken_at=local(day, 23, 30))
+    UseEntryFactory(
+        patient=alice,
+        taken_at=local(day + timedelta(days=1), 1),
+        substance=Substance.ALCOHOL,
+        unit=Unit.STANDARD_DRINK,
+        form="liquid",
+        amount=Decimal(2),
+    )
+
+    assert _marked_days(bob_client, alice) == [day.isoformat(), (day + timedelta(1)).isoformat()]
+
+    # The care team's window for this patient, as their co_use flag reads it.
+    PatientThresholds.objects.create(patient=alice, co_use_window_hours=1)
+    assert _marked_days(bob_client, alice) == []
+
+
 def test_it_lists_open_flags_with_their_evidence(bob_client, alice, frozen_now):
     make_flag(alice)
 
@@ -376,9 +402,9 @@ def test_a_patient_is_sent_to_their_own_side(alice):
 
 
 # Session and user 2, the two-step device the session passed 1, the patient 1, the charts'
-# series 4, co-use days 1, reviews 1, flags 1, the audit event 1, last entry 1, the entries
-# table 4, thresholds 2.
-PAGE_QUERIES = 19
+# series 4, co-use days 3 (with the window's thresholds), reviews 1, flags 1, the audit
+# event 1, last entry 1, the entries table 4, thresholds 2.
+PAGE_QUERIES = 21
 # ... and one per kind of entry the flags' evidence names.
 EVIDENCE_QUERIES_PER_KIND = 1
 

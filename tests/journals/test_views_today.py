@@ -24,7 +24,7 @@ from tests.factories import (
     SleepEntryFactory,
     UseEntryFactory,
 )
-from tests.journals.helpers import CHICAGO, local, sleep_times
+from tests.journals.helpers import BERLIN, CHICAGO, local, sleep_times
 
 EVENING = datetime(2026, 4, 2, 19, 30, tzinfo=UTC)  # 21:30 in Berlin
 MORNING = datetime(2026, 4, 2, 5, 15, tzinfo=UTC)  # 07:15 in Berlin
@@ -670,15 +670,37 @@ def test_kratom_alone_shows_no_note(alice, evening):
     assert _notes_on_today(alice) == []
 
 
-def test_alcohol_on_another_day_than_kratom_shows_no_note(alice, evening):
-    UseEntryFactory(patient=alice, taken_at=local(TODAY, 0, 30))
+def _drinks_at(patient, moment: datetime) -> None:
     UseEntryFactory(
-        patient=alice,
-        taken_at=local(YESTERDAY, 23, 0),
+        patient=patient,
+        taken_at=moment,
         substance=Substance.ALCOHOL,
         unit=Unit.STANDARD_DRINK,
         form=Form.LIQUID,
     )
+
+
+def test_alcohol_late_yesterday_and_kratom_after_midnight_show_the_co_use_note(alice, evening):
+    _drinks_at(alice, local(YESTERDAY, 23, 0))
+    UseEntryFactory(patient=alice, taken_at=local(TODAY, 0, 30))
+
+    assert _notes_on_today(alice) == ["co_use"]
+
+
+def test_kratom_late_yesterday_and_alcohol_within_6_hours_show_the_note_on_both_days():
+    kratom = UseEntryFactory.build(taken_at=local(YESTERDAY, 23, 30))
+    drinks = UseEntryFactory.build(
+        taken_at=local(TODAY, 5, 30), substance=Substance.ALCOHOL, unit=Unit.STANDARD_DRINK
+    )
+
+    assert safety.co_use_days([kratom, drinks], zone=BERLIN) == {YESTERDAY, TODAY}
+    drinks.taken_at += timedelta(minutes=1)  # 6 h 1 min after the kratom
+    assert safety.co_use_days([kratom, drinks], zone=BERLIN) == set()
+
+
+def test_alcohol_on_another_day_more_than_6_hours_from_kratom_shows_no_note(alice, evening):
+    _drinks_at(alice, local(YESTERDAY, 18, 0))
+    UseEntryFactory(patient=alice, taken_at=local(TODAY, 0, 30))
 
     assert _notes_on_today(alice) == []
 
@@ -726,7 +748,7 @@ def test_extract_milligrams_never_count_as_above_the_usual_range():
 def test_cannabis_with_kratom_is_not_co_use():
     uses = [_dose(0, "2"), _dose(0, "5", substance=Substance.CANNABIS, unit=Unit.MG)]
 
-    assert safety.has_co_use(uses) is False
+    assert safety.co_use_days(uses, zone=BERLIN) == set()
 
 
 def test_no_safety_note_gives_dosing_advice():
