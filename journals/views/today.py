@@ -50,7 +50,12 @@ def evening_checkin(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(request, "Evening check-in saved.")
             return redirect("today")
-    return render(request, "journals/checkin_evening.html", {"forms": forms, "nav": "today"})
+    # Already checked in today: say so, since saving again adds entries (a second dose).
+    done = checkin.day_summary(
+        patient=patient, day=timezone.localdate(), zone=patient.patient_profile.zone
+    )
+    context = {"forms": forms, "nav": "today", "done": done if done.evening_done else None}
+    return render(request, "journals/checkin_evening.html", context)
 
 
 @require_page_or_form

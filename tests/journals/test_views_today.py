@@ -274,6 +274,20 @@ def test_evening_check_in_shows_pain_kratom_and_anything_else_fields(alice, even
             assert f"{row}-{name}" in fields.attrs
 
 
+def test_evening_check_in_says_when_today_was_already_checked_in(alice, evening):
+    client = client_for(alice)
+    assert "You already checked in" not in client.get("/checkin/evening/").content.decode()
+    PainEntryFactory(patient=alice, recorded_at=local(YESTERDAY, 21, 0))
+    assert "You already checked in" not in client.get("/checkin/evening/").content.decode()
+
+    PainEntryFactory(patient=alice, recorded_at=local(TODAY, 20, 40))
+    UseEntryFactory(patient=alice, taken_at=local(TODAY, 20, 45))
+
+    page = client.get("/checkin/evening/").content.decode()
+    assert "You already checked in today at 20:40, with 1 use entry." in page
+    assert "Saving this form adds new entries." in page
+
+
 def test_evening_check_in_offers_only_alcohol_and_sedatives_as_anything_else(alice, evening):
     page = client_for(alice).get("/checkin/evening/").content.decode()
     row = page[
