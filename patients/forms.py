@@ -3,14 +3,28 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
-from patients.validators import validate_timezone
+from patients.validators import region_zones, validate_timezone
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's ValidationError next to the form fields it names (else at the top)."""
     for field, errors in exc.update_error_dict({}).items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+class TimeZoneInput(forms.TextInput):
+    """A text box that offers the zone names as the person types (an HTML datalist)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        names_id = f"{(attrs or {}).get('id', name)}-names"
+        box = super().render(name, value, {**(attrs or {}), "list": names_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((zone,) for zone in region_zones()))
+        return format_html('{}<datalist id="{}">{}</datalist>', box, names_id, options)
 
 
 class SignInForm(AuthenticationForm):
@@ -59,6 +73,7 @@ class InvitationAcceptForm(forms.Form):
         max_length=64,
         initial="UTC",
         validators=[validate_timezone],
+        widget=TimeZoneInput,
         help_text="For example Europe/Berlin or America/Chicago.",
     )
     password = forms.CharField(
@@ -86,6 +101,7 @@ class ProfileForm(forms.Form):
         label="Time zone",
         max_length=64,
         validators=[validate_timezone],
+        widget=TimeZoneInput,
         help_text="An IANA name such as Europe/Berlin. Your days and reminders follow it.",
     )
 

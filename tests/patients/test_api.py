@@ -90,8 +90,12 @@ def test_patient_changes_their_time_zone(alice):
     assert alice.patient_profile.timezone == "Asia/Tokyo"
 
 
-@pytest.mark.parametrize("zone", ["CEST", "+01:00", "Mars/Olympus", ""])
-def test_time_zone_that_is_not_iana_is_rejected_and_nothing_changes(alice, zone):
+@pytest.mark.parametrize(
+    "zone", ["CEST", "+01:00", "Mars/Olympus", "", "EST", "CET", "EST5EDT", "Etc/GMT+5"]
+)
+def test_time_zone_that_is_not_the_iana_name_of_a_place_is_rejected_and_nothing_changes(
+    alice, zone
+):
     response = client_for(alice).patch(
         "/api/v1/me/", {"timezone": zone, "display_name": "Changed"}, format="json"
     )
@@ -255,3 +259,15 @@ def test_an_unroutable_api_path_answers_json_404(bob):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("london", "Europe/London"), ("New York", "America/New_York")]
+)
+def test_a_city_alone_is_refused_with_its_zone_suggested(alice, typed, meant):
+    response = client_for(alice).patch("/api/v1/me/", {"timezone": typed}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["timezone"] == [
+        f"Enter an IANA time zone name such as Europe/Berlin. Did you mean {meant}?"
+    ]

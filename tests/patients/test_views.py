@@ -93,9 +93,24 @@ def test_settings_save_name_time_zone_and_reminders(alice):
     assert reminders.morning_enabled is False
 
 
+def test_the_time_zone_box_offers_the_names_of_places_as_one_types(alice):
+    page = client_for(alice).get("/settings/").content.decode()
+
+    box = re.search(r'<input[^>]*name="profile-timezone"[^>]*>', page).group(0)
+    names = re.search(r'<datalist id="id_profile-timezone-names">(.*?)</datalist>', page).group(1)
+    assert 'list="id_profile-timezone-names"' in box
+    assert '<option value="Europe/London">' in names
+    assert '<option value="UTC">' in names
+    assert 'value="EST"' not in names
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("profile-timezone", "Mars/Base"), ("reminders-evening_time", "25:99")],
+    [
+        ("profile-timezone", "Mars/Base"),
+        ("profile-timezone", "EST"),  # a fixed offset: an hour off all summer
+        ("reminders-evening_time", "25:99"),
+    ],
 )
 def test_bad_settings_keep_what_was_typed_and_change_nothing(alice, field, value):
     form = {
