@@ -205,7 +205,8 @@ def entries_create(*, patient: User, parts: Mapping[str, EntryPart]) -> dict[str
 def thresholds_update(
     *, patient: User, clinician: User, data: Mapping[str, Any]
 ) -> PatientThresholds:
-    """Replace the care team's overrides for a patient (``None`` = the clinic default)."""
+    """Replace the care team's overrides for a patient (``None`` = the clinic default); the
+    patient's flags are evaluated again under them once saved, not at the next hourly sweep."""
     overrides = PatientThresholds.objects.filter(pk=patient.pk).first() or PatientThresholds(
         patient=patient
     )
@@ -224,6 +225,7 @@ def thresholds_update(
             before=before,
             after={field: getattr(overrides, field) for field in THRESHOLD_FIELDS},
         )
+    _flags_evaluate_on_commit(patient_id=patient.pk)
     return overrides
 
 

@@ -74,3 +74,21 @@ def test_the_flag_the_worker_raises_reaches_the_clinicians_list(
     assert "seven_oh_product" in row["open_flag_rules"]
     page = client_for(bob).get("/clinic/", {"flagged": "1"}).content.decode()
     assert "7-OH product" in page
+
+
+def test_a_threshold_lowered_by_the_care_team_is_applied_at_once(
+    celery_worker, alice, bob, alice_team
+):
+    client_for(alice).post(
+        "/api/v1/use-entries/",
+        _use(2, substance="kratom", amount="4", unit="g", form="powder"),
+        format="json",
+    )
+    results = [flags_evaluate_task.delay(str(alice.pk))]
+    assert [r.get(timeout=WAIT_S) for r in results] == [0]  # 4 g: under the default 5 g
+
+    answer = client_for(bob).put(f"/api/v1/patients/{alice.pk}/thresholds/", {"single_dose_g": 3})
+
+    assert answer.status_code == 200
+    flag = wait_for(lambda: Flag.objects.filter(patient=alice, rule="high_single_dose").first())
+    assert flag.status == FlagStatus.OPEN
