@@ -179,12 +179,15 @@ def _show(value: Decimal | None, show: str) -> str:
 
 
 def _change(first: Decimal | None, second: Decimal | None, show: str) -> str:
+    """The second half less the first, as shown (``+0.4``, ``−25 min``, ``no change``): the
+    size, not a verdict; the page says what size of change matters (CLINICAL.md)."""
     if first is None or second is None:
         return ""
-    before, after = _rounded(first, show), _rounded(second, show)
-    if before == after:
-        return "same"
-    return "up" if after > before else "down"
+    difference = _rounded(second, show) - _rounded(first, show)
+    if not difference:
+        return "no change"
+    sign = "+" if difference > 0 else "\u2212"
+    return sign + _show(abs(difference), show).replace("%", " points")
 
 
 def period_heading(axis: DateAxis) -> str:

@@ -73,8 +73,8 @@ def test_the_patient_sees_averages_halves_and_flags_without_clinician_notes(
     assert response.status_code == 200
     page = response.content.decode()
     measures = _measures(page)
-    assert measures["pain"] == ["5.0", "6.0", "4.0", "down"]
-    assert measures["kratom_leaf"] == ["3.0 g", "3.0 g", "3.0 g", "the same"]
+    assert measures["pain"] == ["5.0", "6.0", "4.0", "\u22122.0"]
+    assert measures["kratom_leaf"] == ["3.0 g", "3.0 g", "3.0 g", "no change"]
     assert measures["peg"] == ["no entries", "no entries", "no entries", "–"]
     assert "1 June 2026 to 30 June 2026 (30 days)" in page
     assert "Kratom with alcohol or a sedative" in page
@@ -82,6 +82,24 @@ def test_the_patient_sees_averages_halves_and_flags_without_clinician_notes(
     assert "resolved 14 Jun 2026" in page
     assert "CLINICIAN-FLAG-NOTE" not in page
     assert "CLINICIAN-REVIEW-NOTE" not in page
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "show", "change"),
+    [
+        ("7.1", "7.2", "decimal", "+0.1"),  # said "up" before: a size, not a verdict
+        ("400", "375", "minutes", "\u221225 min"),
+        ("85.04", "87.1", "percent", "+2.1 points"),
+        ("3", "3.54", "grams", "+0.5 g"),
+        ("6.04", "5.96", "decimal", "no change"),  # the same once rounded as shown
+    ],
+)
+def test_the_change_is_the_second_half_less_the_first_as_shown(first, second, show, change):
+    from decimal import Decimal
+
+    from journals.visit_summary import _change
+
+    assert _change(Decimal(first), Decimal(second), show) == change
 
 
 def test_the_care_team_also_sees_review_notes_and_flag_notes_and_the_read_is_audited(
