@@ -217,10 +217,11 @@ _PEG = f"""
 # were acknowledged or resolved.
 _FLAGS = """
     INSERT INTO journals_flag
-        (id, patient_id, rule, severity, status, window_start, window_end, evidence, note,
-         created_at, updated_at, acknowledged_at, resolved_at)
+        (id, patient_id, rule, severity, status, window_start, window_end, evidence,
+         acknowledgement_note, resolution_note, created_at, updated_at, acknowledged_at,
+         resolved_at)
     SELECT gen_random_uuid(), user_id, rule, severity, status, %(last)s::date - age,
-           %(last)s::date - age, '[]'::jsonb, '', at, at,
+           %(last)s::date - age, '[]'::jsonb, '', '', at, at,
            CASE WHEN status <> 'open' THEN at + interval '1 day' END,
            CASE WHEN status = 'resolved' THEN at + interval '2 days' END
     FROM (

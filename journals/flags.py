@@ -18,12 +18,12 @@ Choices the table leaves open, made here:
   of ``today``: the sweep re-evaluates every patient hourly, so a trend is caught while it
   holds.
 - A flag keeps the evidence it was shown, even if an entry is later changed or deleted:
-  the clinician closes it.
+  the clinician closes it. ``evidence_changed`` tells whether an entry has changed since.
 """
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -431,6 +431,33 @@ def findings_for(history: History, thresholds: Thresholds, today: date) -> list[
 # Loading the snapshot --------------------------------------------------------------------
 
 
+def _dose(u: UseEntry, zone: ZoneInfo) -> Dose:
+    return Dose(
+        id=u.id,
+        at=u.taken_at.astimezone(zone),
+        substance=u.substance,
+        form=u.form,
+        amount=u.amount,
+        unit=u.unit,
+        reason=u.reason,
+    )
+
+
+def _pain(p: PainEntry, zone: ZoneInfo) -> PainReading:
+    return PainReading(id=p.id, at=p.recorded_at.astimezone(zone), intensity=p.intensity)
+
+
+def _night(s: SleepEntry, zone: ZoneInfo) -> Night:
+    return Night(
+        id=s.id,
+        night_of=s.night_of,
+        at=s.bedtime.astimezone(zone),
+        logged_on=s.rise_at.astimezone(zone).date(),
+        efficiency_pct=s.sleep_efficiency_pct,
+        total_sleep_min=s.total_sleep_min,
+    )
+
+
 def history_load(*, patient: User, zone: ZoneInfo, today: date) -> History:
     """The snapshot the rules read: five queries, whatever the journal's length."""
     since = today - timedelta(days=LOOKBACK_DAYS - 1)
@@ -439,33 +466,9 @@ def history_load(*, patient: User, zone: ZoneInfo, today: date) -> History:
         queryset = model._default_manager.filter(patient=patient)
         return entries_in_local_dates(queryset, zone=zone, since=since, until=today)
 
-    doses = tuple(
-        Dose(
-            id=u.id,
-            at=u.taken_at.astimezone(zone),
-            substance=u.substance,
-            form=u.form,
-            amount=u.amount,
-            unit=u.unit,
-            reason=u.reason,
-        )
-        for u in scoped(UseEntry).order_by("taken_at", "id")
-    )
-    pains = tuple(
-        PainReading(id=p.id, at=p.recorded_at.astimezone(zone), intensity=p.intensity)
-        for p in scoped(PainEntry).order_by("recorded_at", "id")
-    )
-    nights = tuple(
-        Night(
-            id=s.id,
-            night_of=s.night_of,
-            at=s.bedtime.astimezone(zone),
-            logged_on=s.rise_at.astimezone(zone).date(),
-            efficiency_pct=s.sleep_efficiency_pct,
-            total_sleep_min=s.total_sleep_min,
-        )
-        for s in scoped(SleepEntry).order_by("night_of", "id")
-    )
+    doses = tuple(_dose(u, zone) for u in scoped(UseEntry).order_by("taken_at", "id"))
+    pains = tuple(_pain(p, zone) for p in scoped(PainEntry).order_by("recorded_at", "id"))
+    nights = tuple(_night(s, zone) for s in scoped(SleepEntry).order_by("night_of", "id"))
     peg_days = [
         at.astimezone(zone).date()
         for at in scoped(PegAssessment).values_list("recorded_at", flat=True)
@@ -493,6 +496,35 @@ def history_load(*, patient: User, zone: ZoneInfo, today: date) -> History:
         logged_days=frozenset(d for d in logged if since <= d <= today),
         last_entry=last_entry,
     )
+
+
+# Evidence kept against the entry now -------------------------------------------------------
+
+
+def evidence_now(entry: JournalEntry, zone: ZoneInfo) -> Evidence:
+    """The evidence a rule would record of ``entry`` as it is now."""
+    if isinstance(entry, UseEntry):
+        return _dose(entry, zone).evidence()
+    if isinstance(entry, PainEntry):
+        return _pain(entry, zone).evidence()
+    if isinstance(entry, SleepEntry):
+        return _night(entry, zone).evidence()
+    if isinstance(entry, PegAssessment):  # only ever the last entry before a gap
+        return _evidence(entry.pk, "peg", entry.recorded_at.astimezone(zone), {})
+    raise TypeError(f"No evidence for {type(entry).__name__}")
+
+
+def evidence_changed(item: Mapping[str, Any], entry: JournalEntry, zone: ZoneInfo) -> bool:
+    """Whether ``entry`` has changed since a flag recorded ``item`` of it: its moment, or a
+    value the rule saw (values the rule did not record do not count)."""
+    now = evidence_now(entry, zone)
+    try:
+        moved = datetime.fromisoformat(str(item.get("at"))) != datetime.fromisoformat(now["at"])
+    except ValueError:
+        moved = True
+    seen = item.get("values")
+    seen = seen if isinstance(seen, Mapping) else {}
+    return moved or any(now["values"].get(name, value) != value for name, value in seen.items())
 
 
 # Evaluation ------------------------------------------------------------------------------

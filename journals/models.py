@@ -451,7 +451,8 @@ class FlagStatus(models.TextChoices):
 class Flag(models.Model):
     """A safety signal on one patient, with its evidence. At most one open per rule:
     new evidence extends the open flag; after it is acknowledged or resolved, a later
-    occurrence opens a new one."""
+    occurrence opens a new one. The acknowledgement and the resolution each keep who, when
+    and their own note (resolving an open flag acknowledges it too, by the same person)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(
@@ -475,8 +476,16 @@ class Flag(models.Model):
         related_name="flags_acknowledged",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_note = models.CharField(max_length=NOTE_MAX, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags_resolved",
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=NOTE_MAX, blank=True)
+    resolution_note = models.CharField(max_length=NOTE_MAX, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -173,9 +173,14 @@ class FlagEvidenceSerializer(serializers.Serializer):
 
 
 class FlagSerializer(serializers.ModelSerializer):
-    """A safety flag. ``patient`` is the patient's id; ``acknowledged_by`` a clinician's id."""
+    """A safety flag. ``patient`` is the patient's id; ``acknowledged_by`` and
+    ``resolved_by`` are clinicians' ids. Resolving an open flag acknowledges it too."""
 
     evidence = FlagEvidenceSerializer(many=True, read_only=True)
+    note = serializers.SerializerMethodField(
+        help_text="Deprecated: the resolution note if there is one, else the acknowledgement "
+        "note. Read acknowledgement_note and resolution_note instead."
+    )
 
     class Meta:
         model = Flag
@@ -192,10 +197,22 @@ class FlagSerializer(serializers.ModelSerializer):
             "updated_at",
             "acknowledged_by",
             "acknowledged_at",
+            "acknowledgement_note",
+            "resolved_by",
             "resolved_at",
+            "resolution_note",
             "note",
         )
         read_only_fields = fields
+        extra_kwargs = {
+            "acknowledgement_note": {"help_text": "The acknowledging clinician's note."},
+            "resolution_note": {"help_text": "The resolving clinician's note."},
+        }
+
+    @extend_schema_field({"type": "string", "deprecated": True})
+    def get_note(self, flag: Flag) -> str:
+        """What ``note`` held when a flag kept one note, for clients written then."""
+        return flag.resolution_note or flag.acknowledgement_note
 
 
 class FlagNoteSerializer(serializers.Serializer):

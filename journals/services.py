@@ -1,14 +1,13 @@
 """Writes to the journal. Pages, the API and imports all come through here."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from journals import triage
 from journals.models import (
     NOTE_MAX,
     Flag,
@@ -236,29 +235,19 @@ def flag_acknowledge(*, flag: Flag, clinician: User, note: str = "") -> Flag:
         clinician=clinician,
         action=AuditAction.FLAG_ACKNOWLEDGED,
         allowed_from=[FlagStatus.OPEN],
-        changes={
-            "status": FlagStatus.ACKNOWLEDGED,
-            "acknowledged_by": clinician,
-            "acknowledged_at": timezone.now(),
-            "note": note.strip(),
-        },
+        changes={"status": FlagStatus.ACKNOWLEDGED, "acknowledgement_note": note.strip()},
     )
 
 
 def flag_resolve(*, flag: Flag, clinician: User, note: str = "") -> Flag:
-    """An open or acknowledged flag is closed."""
-    now = timezone.now()
-    changes: dict[str, Any] = {"status": FlagStatus.RESOLVED, "resolved_at": now}
-    if flag.acknowledged_at is None:
-        changes.update(acknowledged_by=clinician, acknowledged_at=now)
-    if note.strip():
-        changes["note"] = note.strip()
+    """An open or acknowledged flag is closed; an open one is acknowledged by the resolver
+    too. The acknowledgement's person and note stay as they were."""
     return _flag_move(
         flag=flag,
         clinician=clinician,
         action=AuditAction.FLAG_RESOLVED,
         allowed_from=[FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED],
-        changes=changes,
+        changes={"status": FlagStatus.RESOLVED, "resolution_note": note.strip()},
     )
 
 
@@ -266,28 +255,41 @@ def flag_resolve(*, flag: Flag, clinician: User, note: str = "") -> Flag:
 def _flag_move(
     *, flag: Flag, clinician: User, action: str, allowed_from: list[str], changes: dict[str, Any]
 ) -> Flag:
-    if len(changes.get("note", "")) > NOTE_MAX:
-        raise ValidationError({"note": [f"Keep the note under {NOTE_MAX} characters."]})
-    # Conditional update: two clinicians acting at once cannot both move the same flag.
-    moved = Flag.objects.filter(pk=flag.pk, status__in=allowed_from).update(
-        **changes, updated_at=timezone.now()
-    )
-    if not moved:
+    """Apply ``changes`` with who and when; the audit keeps each changed field before and
+    after."""
+    for name in ("acknowledgement_note", "resolution_note"):
+        if len(changes.get(name, "")) > NOTE_MAX:
+            raise ValidationError({"note": [f"Keep the note under {NOTE_MAX} characters."]})
+    # Locked: of two clinicians acting at once, the second waits and sees the first's move.
+    current = Flag.objects.select_for_update().get(pk=flag.pk)
+    if current.status not in allowed_from:
         raise ValidationError(
-            {"status": [f"This flag is already {flag.get_status_display().lower()}."]}
+            {"status": [f"This flag is already {current.get_status_display().lower()}."]}
         )
-    triage.journal_changed(flag.patient_id)  # an update() sends no post_save
-    before = {"status": flag.status}
-    flag.refresh_from_db()
+    now = timezone.now()
+    changes = dict(changes)
+    if current.acknowledged_at is None:
+        changes.update(acknowledged_by=clinician, acknowledged_at=now)
+    if changes["status"] == FlagStatus.RESOLVED:
+        changes.update(resolved_by=clinician, resolved_at=now)
+    before = _flag_audit_values(current, changes)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.save(update_fields=[*changes, "updated_at"])  # post_save: the triage summary
     audit.audit_change(
         action=action,
         actor=clinician,
-        patient_id=flag.patient_id,
-        obj=flag,
+        patient_id=current.patient_id,
+        obj=current,
         before=before,
-        after={"status": flag.status},
+        after=_flag_audit_values(current, changes),
     )
-    return flag
+    return current
+
+
+def _flag_audit_values(flag: Flag, names: Iterable[str]) -> dict[str, Any]:
+    """The fields as the audit keeps them: a person as their id."""
+    return {name: flag.serializable_value(name) for name in names}
 
 
 def review_create(*, patient: User, clinician: User, note: str = "") -> Review:

@@ -530,8 +530,8 @@ def _changed(sender: type[Model], instance: Any, raw: bool = False, **kwargs: An
 
 
 def connect_signals() -> None:
-    """Saves and deletes through the ORM; ``QuerySet.update()`` callers call
-    ``journal_changed`` themselves (``services._flag_move``)."""
+    """Saves and deletes through the ORM; a ``QuerySet.update()`` caller calls
+    ``journal_changed`` itself."""
     watched: list[type[Model]] = [*JOURNAL_MODELS, Flag, Review]
     for model in watched:
         uid = f"journals.triage.{model.__name__}"

@@ -103,7 +103,7 @@ def visit_summary(
     end = local_midnight(until + timedelta(days=1), zone)
     flags = list(
         Flag.objects.filter(patient=patient, created_at__gte=start, created_at__lt=end)
-        .select_related("acknowledged_by")
+        .select_related("acknowledged_by", "resolved_by")
         .order_by("created_at")
     )
     reviews: list[Review] = []

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from journals import safety, services
 from journals.charts import Chart, DateAxis, journal_charts
 from journals.choices import SEDATING_SUBSTANCES, Substance
+from journals.flags import evidence_changed
 from journals.forms import FlagNoteForm, ReviewForm, ThresholdOverridesForm
 from journals.models import (
     Flag,
@@ -38,7 +39,14 @@ from journals.models import (
 from journals.selectors import ENTRY_KINDS, entries_in_local_dates, history_index
 from journals.thresholds import clinic_thresholds, effective_thresholds
 from journals.trends import patient_today, trend_series
-from journals.views.history import KIND_NAMES, HistoryRow, describe, history_row, moment_of
+from journals.views.history import (
+    KIND_NAMES,
+    HistoryRow,
+    describe,
+    describe_seen,
+    history_row,
+    moment_of,
+)
 from patients.audit import audit_reads
 from patients.models import User
 from patients.permissions import SignedInRequest, clinician_required, get_patient_for_user
@@ -60,7 +68,8 @@ FLAG_ACTIONS = {
 class Evidence:
     kind: str
     at: str
-    values: str
+    values: str  # as the rule saw them
+    since: str = ""  # what the patient has done to the entry since, if anything
 
 
 @dataclass(frozen=True)
@@ -242,7 +251,7 @@ def _flags(patient: User) -> list[FlagView]:
     found = list(
         Flag.objects.filter(patient=patient)
         .filter(Q(status=FlagStatus.OPEN) | Q(updated_at__gte=since))
-        .select_related("acknowledged_by")
+        .select_related("acknowledged_by", "resolved_by")
         # Open ones first: at most one per rule, so the slice never drops one.
         .order_by(Case(When(status=FlagStatus.OPEN, then=0), default=1), "-updated_at")[
             : len(Rule) + RECENT_FLAGS_SHOWN
@@ -301,7 +310,8 @@ def _is_uuid(value: str) -> bool:
 def _evidence_item(
     item: Mapping[str, Any], zone: ZoneInfo, entries: Mapping[tuple[str, str], JournalEntry]
 ) -> Evidence:
-    """One piece of evidence: the entry in words, or the values the rule saw if it is gone."""
+    """One piece of evidence as the rule saw it when the flag was raised, and whether the
+    patient has changed or deleted the entry since."""
     kind = _kind_of(item)
     raw_kind = str(item.get("kind", ""))
     heading = KIND_NAMES[kind][0] if kind else raw_kind.replace("_", " ").capitalize()
@@ -312,15 +322,17 @@ def _evidence_item(
         shown_at = at
     else:
         shown_at = _local(moment, zone) if timezone.is_aware(moment) else at
-    entry = entries.get((kind, str(item.get("entry_id")))) if kind else None
-    if entry is not None:
-        return Evidence(kind=heading, at=shown_at, values=describe(entry))
     values = item.get("values", "")
-    if isinstance(values, Mapping):
-        text = " · ".join(f"{str(key).replace('_', ' ')} {values[key]}" for key in sorted(values))
-    else:
-        text = str(values)
-    return Evidence(kind=heading, at=shown_at, values=text)
+    seen = describe_seen(values) if isinstance(values, Mapping) else str(values)
+    entry_id = str(item.get("entry_id"))
+    since = ""
+    if kind is not None and _is_uuid(entry_id):
+        entry = entries.get((kind, entry_id))
+        if entry is None:
+            since = "Deleted by the patient since this flag recorded it."
+        elif evidence_changed(item, entry, zone):
+            since = f"Changed by the patient since this flag recorded it; now: {describe(entry)}."
+    return Evidence(kind=heading, at=shown_at, values=seen, since=since)
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:

@@ -1,6 +1,7 @@
 """History: entries by day, newest first; edit and delete."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -208,26 +209,67 @@ def _describe_peg(entry: PegAssessment) -> list[str]:
 
 def _describe_sleep(entry: SleepEntry) -> list[str]:
     bedtime, rise = timezone.localtime(entry.bedtime), timezone.localtime(entry.rise_at)
-    hours, minutes = divmod(entry.total_sleep_min, 60)
     return [
-        f"Night of {entry.night_of:%a} {entry.night_of.day} {entry.night_of:%b}",
+        _night_of(entry.night_of),
         f"in bed {bedtime:%H:%M} → up {rise:%H:%M}",
-        f"total sleep {hours}:{minutes:02d}",
+        _total_sleep(entry.total_sleep_min),
         f"efficiency {entry.sleep_efficiency_pct}%",
         f"quality {SleepQuality(entry.quality).label}",
     ]
 
 
+def _night_of(night: date) -> str:
+    return f"Night of {night:%a} {night.day} {night:%b}"
+
+
+def _total_sleep(minutes: int) -> str:
+    hours, minutes = divmod(minutes, 60)
+    return f"total sleep {hours}:{minutes:02d}"
+
+
 def _describe_use(entry: UseEntry) -> list[str]:
-    amount = _plain_number(entry.amount)
-    dose = f"{_label(Substance, entry.substance)} {amount} {_unit(entry.unit, entry.amount)}"
-    dose += f" {_label(Form, entry.form).lower()}"
+    dose = _dose(entry.substance, entry.amount, entry.unit, entry.form)
     if entry.product:
         dose += f" ({entry.product})"
     parts = [dose, f"mixed with {_label(MixedWith, entry.mixed_with).lower()}"]
     if entry.reason:
-        parts.append(f"for {_label(Reason, entry.reason).lower()}")
+        parts.append(_reason(entry.reason))
     return parts
+
+
+def _dose(substance: str, amount: Decimal, unit: str, form: str) -> str:
+    """E.g. "Kratom 3.5 g powder"."""
+    words = f"{_label(Substance, substance)} {_plain_number(amount)} {_unit(unit, amount)}"
+    return f"{words} {_label(Form, form).lower()}"
+
+
+def _reason(reason: str) -> str:
+    return f"for {_label(Reason, reason).lower()}"
+
+
+def describe_seen(values: Mapping[str, Any]) -> str:
+    """The values a flag's rule saw of an entry (its evidence, ``journals.flags``) in the
+    words ``describe`` uses; a value it has no words for shows as its name and value."""
+    seen = dict(values)
+    parts: list[str] = []
+    try:
+        if {"substance", "amount", "unit", "form"} <= seen.keys():
+            amount = Decimal(str(seen.pop("amount")))
+            parts.append(_dose(seen.pop("substance"), amount, seen.pop("unit"), seen.pop("form")))
+        if seen.get("reason"):
+            parts.append(_reason(seen.pop("reason")))
+        if "intensity" in seen:
+            parts.append(f"Pain {seen.pop('intensity')}/10")
+        if "night_of" in seen:
+            parts.append(_night_of(date.fromisoformat(seen.pop("night_of"))))
+        if "total_sleep_min" in seen:
+            parts.append(_total_sleep(int(seen.pop("total_sleep_min"))))
+        if "sleep_efficiency_pct" in seen:
+            parts.append(f"efficiency {seen.pop('sleep_efficiency_pct')}%")
+    except (ArithmeticError, TypeError, ValueError):  # not as the flag engine writes them
+        parts, seen = [], dict(values)
+    shown = {name: value for name, value in seen.items() if value not in ("", None)}
+    return " · ".join([*parts, *(f"{n.replace('_', ' ')} {shown[n]}" for n in sorted(shown))])
 
 
 def _label(choices: Any, value: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from journals.choices import Form, Substance, Unit
+from journals.flags import evidence_now
 from journals.models import Flag, FlagStatus, Rule, Severity
 from patients.models import User
 from tests.browser.conftest import at, berlin_today
@@ -36,10 +37,7 @@ def co_use_flag(alice: User, alice_history: None) -> Flag:
         severity=Severity.HIGH,
         window_start=day,
         window_end=day,
-        evidence=[
-            {"entry_id": str(entry.pk), "kind": "use", "at": entry.taken_at.isoformat()}
-            for entry in (kratom, alcohol)
-        ],
+        evidence=[evidence_now(entry, alice.patient_profile.zone) for entry in (kratom, alcohol)],
     )
 
 

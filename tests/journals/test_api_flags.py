@@ -31,7 +31,10 @@ FLAG_FIELDS = {
     "updated_at",
     "acknowledged_by",
     "acknowledged_at",
+    "acknowledgement_note",
+    "resolved_by",
     "resolved_at",
+    "resolution_note",
     "note",
 }
 
@@ -81,6 +84,7 @@ def test_a_flag_has_exactly_the_documented_fields(bob_client, alice):
     assert body["window_start"] == "2026-04-01"
     assert body["acknowledged_by"] is None
     assert body["acknowledged_at"] is None
+    assert body["resolved_by"] is None
     assert body["resolved_at"] is None
 
 
@@ -242,7 +246,7 @@ def test_acknowledging_an_open_flag_answers_200_with_the_updated_flag(bob_client
     assert body["status"] == "acknowledged"
     assert body["acknowledged_by"] == str(bob.pk)
     assert body["acknowledged_at"] is not None
-    assert body["note"] == "Called her."
+    assert body["acknowledgement_note"] == body["note"] == "Called her."
     assert Flag.objects.get(pk=flag.pk).status == FlagStatus.ACKNOWLEDGED
 
 
@@ -263,30 +267,45 @@ def test_acknowledging_twice_is_a_400_that_says_why(bob_client, alice):
 
     assert response.status_code == 400
     assert response.json() == {"status": ["This flag is already acknowledged."]}
-    assert Flag.objects.get(pk=flag.pk).note == "First."
+    assert Flag.objects.get(pk=flag.pk).acknowledgement_note == "First."
 
 
-def test_acknowledge_then_resolve(bob_client, bob, alice):
+def test_resolving_keeps_who_acknowledged_and_their_note_apart_from_the_resolution(
+    bob_client, bob, alice, carol
+):
+    patient_services.care_team_add(patient=alice, clinician=carol)
     flag = make_flag(alice)
     bob_client.post(flag_url(flag, "acknowledge"), {"note": "Seen."})
 
-    response = bob_client.post(flag_url(flag, "resolve"), {"note": "Stopped mixing."})
+    response = client_for(carol).post(flag_url(flag, "resolve"), {"note": "Stopped mixing."})
 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "resolved"
-    assert body["resolved_at"] is not None
-    assert body["acknowledged_by"] == str(bob.pk)
-    assert body["note"] == "Stopped mixing."
+    assert (body["acknowledged_by"], body["acknowledgement_note"]) == (str(bob.pk), "Seen.")
+    assert (body["resolved_by"], body["resolution_note"]) == (str(carol.pk), "Stopped mixing.")
+    assert body["note"] == "Stopped mixing."  # the deprecated field: the latest note
+
+
+def test_resolving_without_a_note_keeps_the_acknowledgement_note(bob_client, alice):
+    flag = make_flag(alice)
+    bob_client.post(flag_url(flag, "acknowledge"), {"note": "Seen."})
+
+    body = bob_client.post(flag_url(flag, "resolve"), {}).json()
+
+    assert (body["acknowledgement_note"], body["resolution_note"]) == ("Seen.", "")
+    assert body["note"] == "Seen."
 
 
 def test_resolving_an_open_flag_acknowledges_it_too(bob_client, bob, alice):
     flag = make_flag(alice)
 
-    body = bob_client.post(flag_url(flag, "resolve"), {}).json()
+    body = bob_client.post(flag_url(flag, "resolve"), {"note": "False alarm."}).json()
 
     assert body["status"] == "resolved"
-    assert body["acknowledged_by"] == str(bob.pk)
+    assert body["acknowledged_by"] == body["resolved_by"] == str(bob.pk)
+    assert body["acknowledged_at"] == body["resolved_at"]
+    assert (body["acknowledgement_note"], body["resolution_note"]) == ("", "False alarm.")
 
 
 def test_resolving_a_resolved_flag_is_a_400(bob_client, alice):
@@ -317,7 +336,12 @@ def test_a_note_over_2000_characters_is_a_400_and_nothing_changes(bob_client, al
     assert response.status_code == 400
     assert "note" in response.json()
     stored = Flag.objects.get(pk=flag.pk)
-    assert (stored.status, stored.note, stored.acknowledged_by_id) == (FlagStatus.OPEN, "", None)
+    assert (stored.status, stored.acknowledged_by_id, stored.resolved_by_id) == (
+        FlagStatus.OPEN,
+        None,
+        None,
+    )
+    assert (stored.acknowledgement_note, stored.resolution_note) == ("", "")
 
 
 @pytest.mark.parametrize("change", ["acknowledge", "resolve"])
@@ -402,6 +426,16 @@ def test_the_schema_documents_each_evidence_item(schema):
 
     assert flag["properties"]["evidence"]["items"] == {"$ref": "#/components/schemas/FlagEvidence"}
     assert set(evidence["properties"]) == {"entry_id", "kind", "at", "values"}
+
+
+def test_the_schema_documents_both_people_and_notes_and_deprecates_the_single_note(schema):
+    properties = schema["components"]["schemas"]["Flag"]["properties"]
+
+    assert properties["resolved_by"]["format"] == "uuid"
+    assert properties["resolved_by"]["nullable"] is True
+    assert properties["acknowledgement_note"]["type"] == "string"
+    assert properties["resolution_note"]["type"] == "string"
+    assert properties["note"]["deprecated"] is True
 
 
 def test_the_schema_documents_the_filters_and_their_400(schema):

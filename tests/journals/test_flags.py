@@ -27,6 +27,7 @@ from journals.flags import (
     Night,
     PainReading,
     _upsert,
+    evidence_changed,
     findings_for,
     flags_evaluate,
     history_load,
@@ -732,6 +733,42 @@ def test_evaluation_reads_in_a_constant_number_of_queries(alice, erin):
 def test_an_unknown_or_clinician_id_evaluates_to_nothing(bob):
     assert flags_evaluate(patient_id=uuid.uuid4()) == []
     assert flags_evaluate(patient_id=bob.pk) == []
+
+
+# The evidence kept, and the entry now -------------------------------------------------------
+
+
+def test_an_open_flag_keeps_the_evidence_of_an_entry_changed_since_and_tells_it_changed(alice):
+    entry = dose(alice, at(ago(1), 21), "7")
+    [flag] = evaluate(alice)
+    services.entry_update(entry=entry, data={"amount": Decimal("0.5")})
+    evaluate(alice)
+
+    [item] = Flag.objects.get(pk=flag.pk).evidence
+    entry.refresh_from_db()
+    assert item["values"]["amount"] == "7.000"
+    assert evidence_changed(item, entry, BERLIN)
+
+
+def test_evidence_is_unchanged_while_what_the_rule_saw_is(alice):
+    entry = dose(alice, at(ago(1), 21), "7")
+    [flag] = evaluate(alice)
+    services.entry_update(entry=entry, data={"note": "After a long day."})
+    entry.refresh_from_db()
+
+    [item] = flag.evidence
+    assert not evidence_changed(item, entry, BERLIN)
+    assert not evidence_changed(item, entry, CHICAGO)  # the same instant, in another zone
+
+
+def test_a_moved_time_changes_the_evidence(alice):
+    pain(alice, at(ago(5), 20), 5)
+    [flag] = evaluate(alice)  # stopped_logging: the last entry, no values
+    entry = PainEntry.objects.get(patient=alice)
+    services.entry_update(entry=entry, data={"recorded_at": at(ago(5), 21)})
+
+    assert not flag.evidence[0]["values"]
+    assert evidence_changed(flag.evidence[0], entry, BERLIN)
 
 
 # Hypothesis: the rules that aggregate ----------------------------------------------------

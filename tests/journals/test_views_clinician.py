@@ -10,12 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from journals import services
 from journals.choices import Substance, Unit
+from journals.flags import flags_evaluate
 from journals.models import (
     Flag,
     FlagStatus,
@@ -59,7 +61,13 @@ def make_flag(patient: User, rule: str = Rule.CO_USE, **extra: Any) -> Flag:
                 "entry_id": str(entry.pk),
                 "kind": "use",
                 "at": entry.taken_at.isoformat(),
-                "values": {"substance": "kratom", "amount": "4", "unit": "g"},
+                "values": {  # as the engine records the factory's dose
+                    "substance": "kratom",
+                    "form": "powder",
+                    "amount": "2.500",
+                    "unit": "g",
+                    "reason": "pain",
+                },
             }
         ],
         **extra,
@@ -166,7 +174,8 @@ def test_it_lists_open_flags_with_their_evidence(bob_client, alice, frozen_now):
     assert "Kratom with alcohol or a sedative" in html
     assert "Wed 1 Apr 2026" in html  # the window
     assert "Wed 1 Apr 2026 23:30" in html  # the evidence, in Berlin
-    assert "Kratom 2.5 g powder · mixed with warm water · for pain" in html  # in words
+    assert "Kratom 2.5 g powder · for pain" in html  # in words
+    assert "since this flag recorded it" not in html
     assert "Acknowledge" in html
 
 
@@ -203,13 +212,77 @@ def test_each_get_writes_one_audit_event(bob_client, alice, bob, frozen_now):
     assert events.count() == 2
 
 
-def test_evidence_of_a_deleted_entry_shows_the_values_the_rule_saw(bob_client, alice, frozen_now):
-    flag = make_flag(alice)
-    services.entry_delete(entry=UseEntry.objects.get(pk=flag.evidence[0]["entry_id"]))
+def log_dose(patient: User, grams: str) -> UseEntry:
+    """A kratom dose logged this morning, and the flag evaluation that follows it."""
+    entry, _ = services.entry_create(
+        patient=patient,
+        model=UseEntry,
+        data={
+            "taken_at": local(TODAY, 8, 5),
+            "substance": "kratom",
+            "form": "capsule",
+            "amount": Decimal(grams),
+            "unit": "g",
+            "mixed_with": "water",
+            "reason": "pain",
+        },
+    )
+    flags_evaluate(patient_id=patient.pk)
+    return entry
 
-    html = text_of(bob_client.get(page_url(alice)))
 
-    assert "amount 4 · substance kratom · unit g" in html
+def flag_html(html: str, rule: str) -> str:
+    """The flag's own card on the page."""
+    flag = Flag.objects.get(rule=rule)
+    return html.split(f'id="flag-{flag.pk}"')[1].split("</li>")[0]
+
+
+def test_evidence_of_an_edited_entry_shows_what_raised_the_flag_and_says_it_changed(
+    bob_client, alice, frozen_now
+):
+    entry = log_dose(alice, "7")
+    services.entry_update(entry=entry, data={"amount": Decimal("0.5")})
+    flags_evaluate(patient_id=alice.pk)
+
+    card = flag_html(text_of(bob_client.get(page_url(alice))), Rule.HIGH_SINGLE_DOSE)
+
+    assert "Thu 2 Apr 2026 08:05</th><td>Use</td><td>Kratom 7 g capsule · for pain<br>" in card
+    assert "Changed by the patient since this flag recorded it; now: Kratom 0.5 g capsule" in card
+
+
+def test_evidence_of_a_deleted_entry_shows_the_values_the_rule_saw_and_says_so(
+    bob_client, alice, frozen_now
+):
+    services.entry_delete(entry=log_dose(alice, "6"))
+
+    card = flag_html(text_of(bob_client.get(page_url(alice))), Rule.HIGH_SINGLE_DOSE)
+
+    assert "Thu 2 Apr 2026 08:05</th><td>Use</td><td>Kratom 6 g capsule · for pain<br>" in card
+    assert "Deleted by the patient since this flag recorded it." in card
+    assert "amount" not in card
+
+
+def test_evidence_of_a_night_shows_its_sleep_in_words(bob_client, alice, frozen_now):
+    for back in (1, 2, 3):  # three nights of 4 h 30 asleep in 5 h in bed: poor_sleep
+        bedtime = local(TODAY - timedelta(days=back), 23)
+        SleepEntryFactory(
+            patient=alice,
+            night_of=TODAY - timedelta(days=back),
+            bedtime=bedtime,
+            lights_out_at=bedtime,
+            final_wake_at=bedtime + timedelta(hours=5),
+            rise_at=bedtime + timedelta(hours=5),
+            sleep_onset_latency_min=15,
+            wake_after_sleep_onset_min=15,
+        )
+    flags_evaluate(patient_id=alice.pk)
+
+    card = flag_html(text_of(bob_client.get(page_url(alice))), Rule.POOR_SLEEP)
+
+    assert (
+        "Tue 31 Mar 2026 23:00</th><td>Sleep diary</td>"
+        "<td>Night of Tue 31 Mar · total sleep 4:30 · efficiency 90.0%</td>"
+    ) in card
 
 
 def test_review_times_are_in_the_patients_zone(bob_client, alice, bob, frozen_now):
@@ -232,19 +305,35 @@ def test_acknowledging_with_a_note_moves_the_flag(bob_client, alice, bob, frozen
     assert response["Location"] == page_url(alice)
     flag.refresh_from_db()
     assert flag.status == FlagStatus.ACKNOWLEDGED
-    assert flag.note == "Called her."
+    assert flag.acknowledgement_note == "Called her."
     assert flag.acknowledged_by == bob
     assert "acknowledged" in text_of(bob_client.get(page_url(alice)))
 
 
-def test_resolving_with_a_note_closes_the_flag(bob_client, alice, frozen_now):
+def test_resolving_with_a_note_closes_the_flag(bob_client, alice, bob, frozen_now):
     flag = make_flag(alice)
 
     bob_client.post(flag_url(alice, flag, "resolve"), {"note": "Stopped alcohol."})
 
     flag.refresh_from_db()
     assert flag.status == FlagStatus.RESOLVED
-    assert flag.note == "Stopped alcohol."
+    assert (flag.resolved_by, flag.resolved_at) == (bob, frozen_now)
+    assert flag.resolution_note == "Stopped alcohol."
+
+
+def test_the_page_shows_who_acknowledged_and_who_resolved_each_with_their_note(
+    bob_client, alice, carol, frozen_now
+):
+    patient_services.care_team_add(patient=alice, clinician=carol)
+    flag = make_flag(alice)
+    bob_client.post(flag_url(alice, flag, "acknowledge"), {"note": "Called her."})
+    with time_machine.travel(frozen_now + timedelta(hours=3), tick=False):
+        client_for(carol).post(flag_url(alice, flag, "resolve"), {"note": "Stopped alcohol."})
+
+    html = text_of(bob_client.get(page_url(alice)))
+
+    assert "Thu 2 Apr 2026 14:00</time> by Dr Bob. Note: Called her.</p>" in html
+    assert "Thu 2 Apr 2026 17:00</time> by Dr Carol. Note: Stopped alcohol.</p>" in html
 
 
 def test_acknowledging_twice_answers_with_a_message(bob_client, alice, frozen_now):
@@ -256,7 +345,7 @@ def test_acknowledging_twice_answers_with_a_message(bob_client, alice, frozen_no
     assert response.status_code == 302
     assert "This flag is already acknowledged." in text_of(bob_client.get(page_url(alice)))
     flag.refresh_from_db()
-    assert flag.note == "One"
+    assert flag.acknowledgement_note == "One"
 
 
 def test_resolving_twice_answers_with_a_message(bob_client, alice, frozen_now):

@@ -9,7 +9,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from journals import services
 from journals.models import Flag, FlagStatus, Review, Rule, Severity
+from patients import services as patient_services
 from patients.models import AuditEvent
 from tests.conftest import client_for
 from tests.factories import PainEntryFactory, SleepEntryFactory, UseEntryFactory
@@ -33,26 +35,29 @@ def _at(day: date, hour: int = 20) -> datetime:
 
 
 @pytest.fixture
-def journal(alice):
-    """June: pain 6 in the first half, 4 in the second; 3 g of leaf a day; one night."""
+def journal(alice, bob, carol, alice_team):
+    """June: pain 6 in the first half, 4 in the second; 3 g of leaf a day; one night; a
+    co-use flag raised on the 12th, acknowledged by bob on the 13th, resolved by carol on
+    the 14th."""
     for n in range(30):
         day = date(2026, 6, 1) + timedelta(days=n)
         PainEntryFactory(patient=alice, recorded_at=_at(day), intensity=6 if n < 15 else 4)
         UseEntryFactory(patient=alice, taken_at=_at(day, 21), amount="3")
     PainEntryFactory(patient=alice, recorded_at=_at(date(2026, 5, 31)), intensity=10)  # before
     SleepEntryFactory(patient=alice, night_of=date(2026, 6, 10))
-    flag = Flag.objects.create(
-        patient=alice,
-        rule=Rule.CO_USE,
-        severity=Severity.HIGH,
-        window_start=date(2026, 6, 12),
-        window_end=date(2026, 6, 12),
-        status=FlagStatus.RESOLVED,
-        acknowledged_at=_at(date(2026, 6, 13), 9),
-        resolved_at=_at(date(2026, 6, 14), 9),
-        note="CLINICIAN-FLAG-NOTE",
-    )
-    Flag.objects.filter(pk=flag.pk).update(created_at=_at(date(2026, 6, 12), 23))
+    with time_machine.travel(_at(date(2026, 6, 12), 23), tick=False):
+        flag = Flag.objects.create(
+            patient=alice,
+            rule=Rule.CO_USE,
+            severity=Severity.HIGH,
+            window_start=date(2026, 6, 12),
+            window_end=date(2026, 6, 12),
+        )
+    patient_services.care_team_add(patient=alice, clinician=carol)
+    with time_machine.travel(_at(date(2026, 6, 13), 9), tick=False):
+        services.flag_acknowledge(flag=flag, clinician=bob, note="CLINICIAN-ACK-NOTE")
+    with time_machine.travel(_at(date(2026, 6, 14), 9), tick=False):
+        services.flag_resolve(flag=flag, clinician=carol, note="CLINICIAN-RESOLVE-NOTE")
     return flag
 
 
@@ -78,9 +83,11 @@ def test_the_patient_sees_averages_halves_and_flags_without_clinician_notes(
     assert measures["peg"] == ["no entries", "no entries", "no entries", "–"]
     assert "1 June 2026 to 30 June 2026 (30 days)" in page
     assert "Kratom with alcohol or a sedative" in page
-    assert "acknowledged 13 Jun 2026" in page
-    assert "resolved 14 Jun 2026" in page
-    assert "CLINICIAN-FLAG-NOTE" not in page
+    assert "Resolved; acknowledged 13 Jun 2026; resolved 14 Jun 2026</td>" in page
+    assert "Dr Bob" not in page
+    assert "Dr Carol" not in page
+    assert "CLINICIAN-ACK-NOTE" not in page
+    assert "CLINICIAN-RESOLVE-NOTE" not in page
     assert "CLINICIAN-REVIEW-NOTE" not in page
 
 
@@ -118,7 +125,8 @@ def test_the_care_team_also_sees_review_notes_and_flag_notes_and_the_read_is_aud
     assert "Visit summary: Alice" in page
     assert "Talked about evening doses." in page
     assert "Too early" not in page  # outside the period
-    assert "CLINICIAN-FLAG-NOTE" in page
+    assert "acknowledged 13 Jun 2026 by Dr Bob; resolved 14 Jun 2026 by Dr Carol</td>" in page
+    assert "Acknowledged: CLINICIAN-ACK-NOTE<br>Resolved: CLINICIAN-RESOLVE-NOTE</td>" in page
     assert AuditEvent.objects.filter(actor=bob, patient=alice).count() == before + 1
 
 
@@ -175,6 +183,8 @@ def test_the_summary_runs_a_constant_number_of_queries(alice, bob, alice_team, j
             window_start=date(2026, 6, 2),
             window_end=date(2026, 6, 2),
             status=FlagStatus.RESOLVED,
+            acknowledged_by=bob,
+            resolved_by=bob,
         )
         Review.objects.create(patient=alice, clinician=bob, note=f"note {n}")
 

@@ -4,9 +4,11 @@ every change with its origin, and the request id that ties an event to its reque
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import ProgrammingError, connection, transaction
 from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
@@ -479,6 +481,8 @@ def test_a_refused_check_in_records_nothing(alice):
 
 # Consent, flags and signing in
 
+ACTED_AT = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)
+
 
 def test_revoking_and_restoring_consent_are_the_patients_events(alice, bob, alice_team):
     client = client_for(alice)
@@ -509,13 +513,51 @@ def test_joining_a_care_team_is_a_consent_event(alice, carol):
 def test_acknowledging_a_flag_on_the_page_is_recorded(world, alice, bob):
     flag = world["flag"]
 
-    client_for(bob).post(
-        f"/clinic/patients/{alice.pk}/flags/{flag.pk}/acknowledge/", {"note": "Called her."}
-    )
+    with time_machine.travel(ACTED_AT, tick=False):
+        client_for(bob).post(
+            f"/clinic/patients/{alice.pk}/flags/{flag.pk}/acknowledge/", {"note": "Called her."}
+        )
 
     event = AuditEvent.objects.get(action=AuditAction.FLAG_ACKNOWLEDGED)
     assert (event.actor, event.patient, event.object_id) == (bob, alice, str(flag.pk))
-    assert (event.before, event.after) == ({"status": "open"}, {"status": "acknowledged"})
+    assert event.before == {
+        "status": "open",
+        "acknowledged_by": None,
+        "acknowledged_at": None,
+        "acknowledgement_note": "",
+    }
+    assert event.after == {
+        "status": "acknowledged",
+        "acknowledged_by": str(bob.pk),
+        "acknowledged_at": "2026-04-02T12:00:00Z",
+        "acknowledgement_note": "Called her.",
+    }
+
+
+def test_resolving_a_flag_records_the_resolver_and_their_note_and_not_the_acknowledgement(
+    world, alice, bob, carol
+):
+    services.care_team_add(patient=alice, clinician=carol)
+    flag = world["flag"]
+    journal_services.flag_acknowledge(flag=flag, clinician=bob, note="Called her.")
+
+    with time_machine.travel(ACTED_AT, tick=False):
+        client_for(carol).post(f"/api/v1/flags/{flag.pk}/resolve/", {"note": "Stopped mixing."})
+
+    event = AuditEvent.objects.get(action=AuditAction.FLAG_RESOLVED)
+    assert (event.actor, event.patient, event.object_id) == (carol, alice, str(flag.pk))
+    assert event.before == {
+        "status": "acknowledged",
+        "resolved_by": None,
+        "resolved_at": None,
+        "resolution_note": "",
+    }
+    assert event.after == {
+        "status": "resolved",
+        "resolved_by": str(carol.pk),
+        "resolved_at": "2026-04-02T12:00:00Z",
+        "resolution_note": "Stopped mixing.",
+    }
 
 
 def test_signing_in_is_recorded_without_a_patient(alice):

@@ -32,6 +32,7 @@ def hostile(erin: User, carol: User, dave: User, hillside: Clinic) -> dict[str, 
         "clinician": str(dave.pk),
         "clinician_id": str(dave.pk),
         "acknowledged_by": str(carol.pk),
+        "resolved_by": str(carol.pk),
         "updated_by": str(carol.pk),
         "accepted_by": str(erin.pk),
         "role": "clinician",
@@ -218,8 +219,9 @@ def test_a_flag_action_sets_only_what_the_action_means(
         status,
     )
     assert flag.created_at > datetime(2020, 1, 1, tzinfo=UTC)
-    if action == "acknowledge":
-        assert flag.acknowledged_by == bob
+    assert flag.acknowledged_by == bob  # resolving an open flag acknowledges it too
+    if action == "resolve":
+        assert flag.resolved_by == bob
 
 
 def test_an_invitation_is_from_its_author_to_their_clinic_and_not_yet_used(bob, riverside, hostile):
