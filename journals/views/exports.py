@@ -100,8 +100,6 @@ def history_import(request: SignedInRequest) -> HttpResponse:
             "nav": "history",
             "form": form,
             "row_errors": row_errors,
-            "formats": [
-                (KIND_NAMES[kind][0], ",".join(exports.columns(kind))) for kind in exports.CSV_KINDS
-            ],
+            "formats": [(KIND_NAMES[kind][0], exports.columns(kind)) for kind in exports.CSV_KINDS],
         },
     )
