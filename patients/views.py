@@ -444,10 +444,17 @@ def backup_codes_renew(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def signout(request: HttpRequest) -> HttpResponse:
     """Sign out here, and end this person's other sessions and API tokens with it: on a
-    shared or lost device, signing out anywhere leaves nothing signed in elsewhere."""
+    shared or lost device, signing out anywhere leaves nothing signed in elsewhere.
+
+    Only a POST signs out (a link or a prefetch cannot); a bookmarked or typed /signout/
+    gets a page with the button, or the sign-in page when no one is signed in."""
+    if request.method != "POST":
+        if not request.user.is_authenticated:
+            return redirect("signin")
+        return render(request, "registration/signout.html")
     if request.user.is_authenticated:
         services.user_sessions_end(user=request.user, keep_session_key=request.session.session_key)
     logout(request)

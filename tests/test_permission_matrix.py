@@ -381,7 +381,8 @@ ROWS: list[Row] = [
     Row("signin", "put", SIGNED_IN_GO_HOME),
     Row("password_reset", "put", PUBLIC),
     Row("signout", "post", dict.fromkeys(ROLES, TO_SIGNIN)),
-    Row("signout", "get", NOT_ALLOWED),
+    # A bookmarked or typed /signout/ shows the button; only its POST signs out.
+    Row("signout", "get", {**dict.fromkeys(ROLES, 200), "anonymous": TO_SIGNIN}),
     # The second step needs a password checked first, in the same session: back to sign in.
     *[
         Row(name, method, dict.fromkeys(ROLES, TO_SIGNIN))

@@ -59,6 +59,19 @@ def test_signing_out_ends_the_session(alice_page, check):
     expect(page).to_have_url(re.compile(r"/signin/\?next=/today/$"))
 
 
+def test_a_typed_signout_address_asks_first_and_its_button_signs_out(alice_page, check):
+    page = alice_page
+    page.goto("/signout/")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign out")
+    check(page)
+    page.get_by_role("main").get_by_role("button", name="Sign out").click()
+
+    expect(page).to_have_url(re.compile(r"/signin/$"))
+    page.goto("/today/")
+    expect(page).to_have_url(re.compile(r"/signin/\?next=/today/$"))
+
+
 def test_password_reset_by_email_sets_a_new_password(page, check, alice, mailoutbox):
     page.goto("/signin/")
     page.get_by_role("link", name="Forgot your password?").click()

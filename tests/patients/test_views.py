@@ -47,6 +47,22 @@ def test_signing_out_ends_the_session(alice):
     assert client.get("/today/")["Location"].startswith("/signin/")
 
 
+def test_opening_the_signout_address_asks_and_signs_no_one_out(alice):
+    client = client_for(alice)
+
+    response = client.get("/signout/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(r'<main.*<form method="post" action="/signout/">', page, re.DOTALL)
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert client.get("/today/").status_code == 200
+
+
+def test_opening_the_signout_address_signed_out_goes_to_sign_in(db):
+    assert Client().get("/signout/")["Location"] == "/signin/"
+
+
 def test_password_reset_answers_the_same_for_known_and_unknown_emails(alice, mailoutbox):
     known = Client().post("/password-reset/", {"email": "alice@example.org"})
     unknown = Client().post("/password-reset/", {"email": "zed@example.org"})
