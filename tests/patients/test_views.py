@@ -63,6 +63,21 @@ def test_opening_the_signout_address_signed_out_goes_to_sign_in(db):
     assert Client().get("/signout/")["Location"] == "/signin/"
 
 
+PATIENT_FOOTER = "Mitra records your journal and shares it with your care team."
+CARE_TEAM_FOOTER = "Mitra records patients' journals and shows them to their care teams."
+
+
+def test_the_footer_tells_patients_of_their_journal_and_clinicians_of_patients_journals(alice, bob):
+    patient_page = client_for(alice).get("/settings/").content.decode()
+    clinician_page = client_for(bob).get("/clinic/settings/").content.decode()
+
+    assert PATIENT_FOOTER in patient_page
+    assert CARE_TEAM_FOOTER not in patient_page
+    assert CARE_TEAM_FOOTER in clinician_page
+    assert "It never gives dosing advice." in clinician_page
+    assert PATIENT_FOOTER not in clinician_page
+
+
 def test_password_reset_answers_the_same_for_known_and_unknown_emails(alice, mailoutbox):
     known = Client().post("/password-reset/", {"email": "alice@example.org"})
     unknown = Client().post("/password-reset/", {"email": "zed@example.org"})
