@@ -1,9 +1,11 @@
 """The printable visit summary: the patient's own, and the care team's with review notes."""
 
 import uuid
+from datetime import UTC
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from journals.trends import patient_today
@@ -37,11 +39,16 @@ def _render(request: SignedInRequest, patient: User, *, for_care_team: bool) -> 
     """``?since=&until=`` (local dates, the last 30 days by default); a bad period is 400
     with the reasons next to the fields, and nothing else."""
     form = PeriodForm(request.GET, today=patient_today(patient))
+    # "Printed" is the reader's today: a clinician's in their own zone, not the patient's.
+    reader = request.user.profile
+    reader_zone = reader.zone if reader is not None else UTC
     context: dict[str, object] = {
         "form": form,
         "patient": patient,
         "for_care_team": for_care_team,
         "nav": "clinic" if for_care_team else "trends",
+        "printed_on": timezone.now().astimezone(reader_zone).date(),
+        "reader_zone": reader_zone,
     }
     if not form.is_valid():
         return render(request, "journals/visit_summary.html", context, status=400)

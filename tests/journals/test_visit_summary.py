@@ -144,6 +144,15 @@ def test_a_period_of_one_day_says_one_day(alice, journal):
     assert "30 June 2026 to 30 June 2026 (1 day)" in page.content.decode()
 
 
+def test_a_clinician_prints_their_own_today_and_its_zone(alice, bob, alice_team, journal):
+    patient_services.profile_update(user=bob, timezone_name="America/New_York")
+    # 1 July 01:30 in Berlin, alice's zone; still 30 June 19:30 in New York.
+    with time_machine.travel(datetime(2026, 6, 30, 23, 30, tzinfo=UTC), tick=False):
+        response = client_for(bob).get(f"/clinic/patients/{alice.pk}/summary/", PERIOD)
+
+    assert "Printed 30 June 2026 (America/New_York)." in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
