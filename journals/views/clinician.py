@@ -58,6 +58,7 @@ RECENT_FLAGS_SHOWN = 20
 REVIEWS_SHOWN = 20
 CO_USE_LABEL = "Kratom with alcohol or a sedative"
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+EVIDENCE_SHOWN_OPEN = 5  # evidence rows shown unfolded
 FLAG_ACTIONS = {
     "acknowledge": (services.flag_acknowledge, "acknowledged"),
     "resolve": (services.flag_resolve, "resolved"),
@@ -84,6 +85,12 @@ class FlagView:
     @property
     def can_resolve(self) -> bool:
         return self.flag.status in (FlagStatus.OPEN, FlagStatus.ACKNOWLEDGED)
+
+    @property
+    def evidence_open(self) -> bool:
+        """A short list is shown; a long one (a month of rising doses) folds, so the page
+        does not run to metres of evidence before the charts."""
+        return len(self.evidence) <= EVIDENCE_SHOWN_OPEN
 
 
 @require_safe

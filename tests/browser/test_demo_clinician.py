@@ -61,5 +61,5 @@ def test_the_demo_clinician_finds_the_risky_patients_first_and_acknowledges_a_fl
     expect(page.get_by_text("Discussed at today's visit.").first).to_be_visible()
     check(page, "acknowledged")
     assert Flag.objects.filter(
-        status=FlagStatus.ACKNOWLEDGED, note="Discussed at today's visit."
+        status=FlagStatus.ACKNOWLEDGED, acknowledgement_note="Discussed at today's visit."
     ).exists()

@@ -179,6 +179,24 @@ def test_it_lists_open_flags_with_their_evidence(bob_client, alice, frozen_now):
     assert "Acknowledge" in html
 
 
+def test_a_short_evidence_list_is_shown_and_a_long_one_folded(bob_client, alice, frozen_now):
+    short = make_flag(alice)
+    long = make_flag(alice, rule=Rule.ESCALATION)
+    long.evidence = long.evidence * 6
+    long.save(update_fields=["evidence"])
+
+    page = bob_client.get(page_url(alice)).content.decode()
+
+    def evidence_of(flag: Flag) -> str:
+        card = page.split(f'id="flag-{flag.pk}"')[1]
+        return re.search(r"<details[^>]*>\s*<summary>[^<]*</summary>", card).group(0)
+
+    assert "open" in evidence_of(short)
+    assert "Evidence: 1 entry" in evidence_of(short)
+    assert "open" not in evidence_of(long)
+    assert "Evidence: 6 entries" in evidence_of(long)
+
+
 def test_it_lists_entries_in_the_patients_zone_newest_first(bob_client, alice, frozen_now):
     PainEntryFactory(patient=alice, recorded_at=local(TODAY, 9, 15), intensity=3)
     PainEntryFactory(patient=alice, recorded_at=local(TODAY - timedelta(days=2), 21), intensity=7)
