@@ -19,10 +19,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from journals import safety
-from journals.choices import Form, MixedWith, PainLocation, Substance, Unit
+from journals.choices import Form, MixedWith, PainLocation, Substance, Unit, in_sentence, unit_name
 from journals.models import PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.safety import SafetyNote
 from journals.selectors import entries_in_local_dates
+from journals.trends import format_minutes
 from patients.models import User
 
 PEG_EVERY_DAYS = 7
@@ -45,9 +46,9 @@ def plain_number(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def hours_minutes(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if hours else f"{rest} min"
+def amount_text(amount: Decimal, unit: str) -> str:
+    """An amount with its unit, as Today and History write it: "2.5 g", "1 tablet"."""
+    return f"{plain_number(amount)} {unit_name(unit, amount)}"
 
 
 # Evening check-in --------------------------------------------------------------------------
@@ -88,6 +89,14 @@ def use_form_for(*, substance: str, unit: str) -> str:
     if substance == Substance.ALCOHOL:
         return Form.LIQUID
     return Form.TABLET if unit == Unit.TABLET else Form.OTHER
+
+
+def form_text(*, substance: str, form: str, unit: str) -> str:
+    """The form in words, or "" when it is the one a check-in fills in (alcohol's "liquid",
+    a kratom form of "other"): it would tell nothing the patient chose."""
+    if form == use_form_for(substance=substance, unit=unit):
+        return ""
+    return in_sentence(Form(form).label) if form in Form.values else form
 
 
 # Morning diary -----------------------------------------------------------------------------
@@ -154,7 +163,8 @@ class PainLine:
 @dataclass(frozen=True)
 class UseLine:
     entry: UseEntry
-    amount: str
+    amount: str  # with its unit
+    form: str
 
 
 @dataclass(frozen=True)
@@ -205,12 +215,18 @@ def day_summary(*, patient: User, day: date, zone: ZoneInfo) -> DaySummary:
         ],
         peg=list(peg),
         uses=[
-            UseLine(use, plain_number(use.amount))
+            UseLine(
+                use,
+                amount_text(use.amount, use.unit),
+                form_text(substance=use.substance, form=use.form, unit=use.unit),
+            )
             for use in uses
             if safety.local_day(use.taken_at, zone) == day
         ],
         last_night=(
-            SleepLine(last_night, hours_minutes(last_night.total_sleep_min)) if last_night else None
+            SleepLine(last_night, format_minutes(last_night.total_sleep_min))
+            if last_night
+            else None
         ),
         notes=safety.notes_for_day(uses, day=day, zone=zone),
     )

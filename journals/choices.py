@@ -1,4 +1,7 @@
-"""Vocabularies of the journal, from CLINICAL.md, and which units fit which substance."""
+"""Vocabularies of the journal, from CLINICAL.md, which units fit which substance, and how
+a choice reads in a sentence."""
+
+from decimal import Decimal
 
 from django.db import models
 
@@ -115,6 +118,33 @@ UNIT_RULES: dict[tuple[str, str | None], frozenset[str]] = {
 
 def allowed_units(substance: str, form: str) -> frozenset[str]:
     return UNIT_RULES.get((substance, form)) or UNIT_RULES.get((substance, None), frozenset())
+
+
+def units_depend_on_form(substance: str, form: str) -> bool:
+    """Whether the form narrows the units (kratom powder: g); else the substance decides."""
+    return (substance, form) in UNIT_RULES
+
+
+# Symbols stay as they are; counted units agree with their number.
+_COUNTED_UNITS = {
+    Unit.STANDARD_DRINK: ("standard drink", "standard drinks"),
+    Unit.TABLET: ("tablet", "tablets"),
+}
+
+
+def unit_name(unit: str, amount: Decimal | None = None) -> str:
+    """A unit as written after a number: "g", "mg", "1 tablet", "2 standard drinks"; without
+    an amount, as after "in" ("in mg or tablets")."""
+    if unit not in _COUNTED_UNITS:
+        return unit
+    singular, plural = _COUNTED_UNITS[Unit(unit)]
+    return singular if amount == 1 else plural
+
+
+def in_sentence(label: str) -> str:
+    """A choice's label inside a sentence: "Warm water" -> "warm water"; only the first
+    letter changes, so "7-OH product" keeps its capitals."""
+    return label[:1].lower() + label[1:]
 
 
 def unit_fits_q() -> models.Q:

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from journals.checkin import SLEEP_TIME_FIELDS, sleep_moment, use_form_for
 from journals.choices import Form as UseForm
@@ -25,6 +27,7 @@ from journals.models import (
     SleepEntry,
     UseEntry,
 )
+from journals.services import NIGHT_TAKEN
 from journals.thresholds import THRESHOLD_FIELDS, Thresholds
 from journals.validators import EARLIEST
 from patients.forms import add_service_errors
@@ -140,6 +143,27 @@ class SleepEntryForm(EntryForm):
             "quality": forms.RadioSelect(choices=QUALITY_CHOICES),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def apply_service_errors(self, exc: ValidationError) -> None:
+        """As the service words them, but a night already kept links to that night's diary."""
+        errors = exc.update_error_dict({})
+        if "night_of" in errors:
+            errors["night_of"] = [_linked_to_kept_night(error) for error in errors["night_of"]]
+        add_service_errors(self, ValidationError(errors))
+
+
+def _linked_to_kept_night(error: ValidationError) -> ValidationError:
+    if error.code != NIGHT_TAKEN or not error.params:
+        return error
+    url = reverse("entry-edit", args=["sleep", error.params["entry_id"]])
+    return ValidationError(
+        format_html(
+            'There is already a sleep diary for the night of {}: <a href="{}">change that '
+            "diary</a> instead of adding another.",
+            error.params["night"],
+            url,
+        )
+    )
 
 
 class UseEntryForm(EntryForm):

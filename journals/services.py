@@ -20,10 +20,15 @@ from journals.models import (
     SleepEntry,
 )
 from journals.thresholds import THRESHOLD_FIELDS
+from journals.validators import day_in_words
 from patients import audit
 from patients.models import AuditAction, ClinicianProfile, User
 
 E = TypeVar("E", bound=JournalEntry)
+
+# The code of "a sleep diary for this night is kept already"; its params name the night
+# ("night") and the diary kept ("entry_id"), so a page can link to it.
+NIGHT_TAKEN = "night_taken"
 
 
 class EntryIdTaken(Exception):
@@ -129,7 +134,7 @@ def _validate(entry: JournalEntry) -> None:
 
     The database's constraints check the same again; here each failure gets a clear message.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, Any] = {}  # field -> messages, or a ValidationError carrying its code
     try:
         entry.full_clean(
             exclude=["patient", "id"], validate_unique=False, validate_constraints=False
@@ -137,10 +142,20 @@ def _validate(entry: JournalEntry) -> None:
     except ValidationError as exc:
         errors = exc.message_dict
     if isinstance(entry, SleepEntry) and "night_of" not in errors and entry.night_of:
-        taken = SleepEntry.objects.filter(patient_id=entry.patient_id, night_of=entry.night_of)
-        if taken.exclude(pk=entry.pk).exists():
+        taken = (
+            SleepEntry.objects.filter(patient_id=entry.patient_id, night_of=entry.night_of)
+            .exclude(pk=entry.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if taken is not None:
             errors["night_of"] = [
-                f"There is already a sleep diary for the night of {entry.night_of.isoformat()}."
+                ValidationError(
+                    "There is already a sleep diary for the night of %(night)s: "
+                    "change that diary instead of adding another.",
+                    code=NIGHT_TAKEN,
+                    params={"night": day_in_words(entry.night_of), "entry_id": taken},
+                )
             ]
     if errors:
         raise ValidationError(errors)

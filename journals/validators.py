@@ -7,8 +7,18 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from journals.choices import KRATOM_LEAF_FORMS, Substance, Unit, allowed_units
+from journals.choices import (
+    KRATOM_LEAF_FORMS,
+    Form,
+    Substance,
+    Unit,
+    allowed_units,
+    in_sentence,
+    unit_name,
+    units_depend_on_form,
+)
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 EARLIEST = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
@@ -41,6 +51,11 @@ class Errors:
     def raise_if_any(self) -> None:
         if self.by_field:
             raise ValidationError(self.by_field)
+
+
+def day_in_words(day: date) -> str:
+    """A date as the pages write it: "Wednesday 25 November"."""
+    return date_format(day, "l j F")
 
 
 def check_moment(errors: Errors, field: str, value: datetime | None) -> None:
@@ -101,7 +116,7 @@ def validate_sleep(
     if night_of is not None and night_of != night_of_for(bedtime, zone):
         errors.add(
             "night_of",
-            f"This bedtime belongs to the night of {night_of_for(bedtime, zone).isoformat()} "
+            f"This bedtime belongs to the night of {day_in_words(night_of_for(bedtime, zone))} "
             "in your time zone.",
         )
     if (
@@ -126,16 +141,33 @@ def validate_use(
     check_moment(errors, "taken_at", taken_at)
     units = allowed_units(substance, form)
     if substance and form and unit and unit not in units:
-        names = ", ".join(sorted(units))
-        errors.add("unit", f"For {substance} taken as {form}, give the amount in: {names}.")
+        errors.add("unit", _units_message(substance, form, units))
     if amount is not None and amount > 0 and not errors.has("unit"):
+        # CLINICAL.md names leaf doses; a kratom dose in grams in another form (tablet, other)
+        # is held to the same 50 g, as the database's check constraint holds it (extract and
+        # 7-OH are counted in mg). So the message says "kratom", not "kratom leaf".
         if substance == Substance.KRATOM and unit == Unit.G and amount > KRATOM_LEAF_MAX_G:
-            errors.add("amount", "More than 50 g of kratom leaf in one dose looks like a typo.")
+            errors.add("amount", "More than 50 g of kratom in one dose looks like a typo.")
         elif substance == Substance.ALCOHOL and amount > ALCOHOL_MAX_DRINKS:
             errors.add("amount", "More than 30 standard drinks looks like a typo.")
-        elif unit in UNIT_MAX and amount > UNIT_MAX[Unit(unit)]:
-            errors.add("amount", f"More than {UNIT_MAX[Unit(unit)]} {unit} looks like a typo.")
+        elif unit in UNIT_MAX and amount > (limit := UNIT_MAX[Unit(unit)]):
+            errors.add("amount", f"More than {limit:,} {unit_name(unit)} looks like a typo.")
     errors.raise_if_any()
+
+
+def _units_message(substance: str, form: str, units: frozenset[str]) -> str:
+    """The unit error, e.g. "For kratom taken as 7-OH product, give the amount in mg."; the
+    form is named only where it decides the units (alcohol: whatever form was filled in)."""
+    names = [unit_name(unit) for unit in sorted(units)]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    what = in_sentence(_label(Substance, substance))
+    if units_depend_on_form(substance, form):
+        what += f" taken as {in_sentence(_label(Form, form))}"
+    return f"For {what}, give the amount in {listed}."
+
+
+def _label(choices: type[Substance] | type[Form], value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
 
 
 def is_kratom_leaf(substance: str, form: str) -> bool:

@@ -20,18 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from journals import services
-from journals.choices import (
-    Form,
-    MixedWith,
-    PainLocation,
-    Reason,
-    SleepQuality,
-    Substance,
-    Unit,
-)
+from journals.checkin import amount_text, form_text
+from journals.choices import MixedWith, PainLocation, Reason, SleepQuality, Substance, in_sentence
 from journals.forms import FORM_BY_KIND
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.selectors import ENTRY_KINDS, history_entries, history_index
+from journals.trends import format_minutes
 from patients.permissions import SignedInRequest, get_own_entry, own_entries, patient_required
 
 PER_PAGE = 30
@@ -223,28 +217,31 @@ def _night_of(night: date) -> str:
 
 
 def _total_sleep(minutes: int) -> str:
-    hours, minutes = divmod(minutes, 60)
-    return f"total sleep {hours}:{minutes:02d}"
+    return f"total sleep {format_minutes(minutes)}"
 
 
 def _describe_use(entry: UseEntry) -> list[str]:
+    """What the patient chose: no form a check-in filled in, no "mixed with nothing"."""
     dose = _dose(entry.substance, entry.amount, entry.unit, entry.form)
     if entry.product:
         dose += f" ({entry.product})"
-    parts = [dose, f"mixed with {_label(MixedWith, entry.mixed_with).lower()}"]
+    parts = [dose]
+    if entry.mixed_with != MixedWith.NONE:
+        parts.append(f"mixed with {in_sentence(_label(MixedWith, entry.mixed_with))}")
     if entry.reason:
         parts.append(_reason(entry.reason))
     return parts
 
 
 def _dose(substance: str, amount: Decimal, unit: str, form: str) -> str:
-    """E.g. "Kratom 3.5 g powder"."""
-    words = f"{_label(Substance, substance)} {_plain_number(amount)} {_unit(unit, amount)}"
-    return f"{words} {_label(Form, form).lower()}"
+    """E.g. "Kratom 3.5 g powder", "Alcohol 1 standard drink"."""
+    words = f"{_label(Substance, substance)} {amount_text(amount, unit)}"
+    shown_form = form_text(substance=substance, form=form, unit=unit)
+    return f"{words} {shown_form}" if shown_form else words
 
 
 def _reason(reason: str) -> str:
-    return f"for {_label(Reason, reason).lower()}"
+    return f"for {in_sentence(_label(Reason, reason))}"
 
 
 def describe_seen(values: Mapping[str, Any]) -> str:
@@ -277,19 +274,6 @@ def _label(choices: Any, value: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return value
-
-
-def _unit(unit: str, amount: Decimal) -> str:
-    if unit in (Unit.G, Unit.MG):
-        return unit
-    names = {Unit.STANDARD_DRINK: "standard drink", Unit.TABLET: "tablet"}
-    name = names.get(Unit(unit), unit) if unit in Unit.values else unit
-    return name if amount == 1 else f"{name}s"
-
-
-def _plain_number(value: Decimal) -> str:
-    """3.500 → "3.5", 10.000 → "10"."""
-    return format(value.normalize(), "f")
 
 
 def _own_entry(request: SignedInRequest, kind: str, entry_id: uuid.UUID) -> JournalEntry:

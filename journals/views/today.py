@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_safe
 
 from journals import checkin, services
 from journals.forms import EveningCheckinForms, SleepDiaryForm
 from journals.models import SleepEntry
+from journals.trends import format_minutes
+from journals.validators import day_in_words
 from patients.permissions import SignedInRequest, patient_required
 
 require_page_or_form = require_http_methods(["GET", "HEAD", "POST"])
@@ -84,8 +85,8 @@ def morning_diary(request: SignedInRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Sleep diary saved for the night of {date_format(entry.night_of, 'l j F')}: "
-                f"total sleep {checkin.hours_minutes(entry.total_sleep_min)}, "
+                f"Sleep diary saved for the night of {day_in_words(entry.night_of)}: "
+                f"total sleep {format_minutes(entry.total_sleep_min)}, "
                 f"sleep efficiency {entry.sleep_efficiency_pct}%.",
             )
             return redirect("today")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 PAIN_QUESTION = re.compile(r"^Your pain right now")
 QUALITY_QUESTION = "How would you rate the quality of your sleep?"
-TOO_MUCH_KRATOM = "More than 50 g of kratom leaf in one dose looks like a typo."
+TOO_MUCH_KRATOM = "More than 50 g of kratom in one dose looks like a typo."
 
 
 def open_from_today(page: Page, link_name: str) -> None:
@@ -58,7 +58,7 @@ def test_evening_checkin_is_saved_and_shown_on_today(alice_page, check, alice):
     expect(page.get_by_text("Evening check-in saved.")).to_be_visible()
     logged = page.get_by_role("region", name="Logged today")
     expect(logged).to_contain_text("Pain 6 out of 10")
-    expect(logged).to_contain_text("Kratom, 4 grams, powder")
+    expect(logged).to_contain_text("Kratom, 4 g, powder")
     expect(page.get_by_role("link", name=re.compile("Evening check-in"))).to_contain_text(
         "Done today"
     )

@@ -176,7 +176,10 @@ def test_two_sleep_diaries_for_one_night_are_refused_and_nothing_is_saved(alice)
         {
             "row": 3,
             "column": "night_of",
-            "errors": ["There is already a sleep diary for the night of 2026-03-01."],
+            "errors": [
+                "There is already a sleep diary for the night of Sunday 1 March: "
+                "change that diary instead of adding another."
+            ],
         }
     ]
     assert SleepEntry.objects.count() == 0

@@ -100,6 +100,14 @@ def test_validate_sleep_rejects_a_night_of_other_than_the_bedtimes(diary, days, 
     assert "night_of" in errors_of(validate_sleep, **sleep_kwargs(diary, night_of=wrong))
 
 
+def test_a_night_of_other_than_the_bedtimes_names_the_bedtimes_night_in_words():
+    errors = errors_of(validate_sleep, **_known_night(night_of=date(2026, 3, 2)))
+
+    assert errors == {
+        "night_of": ["This bedtime belongs to the night of Sunday 1 March in your time zone."]
+    }
+
+
 # Sleep: examples ------------------------------------------------------------------------
 
 
@@ -356,3 +364,56 @@ def test_validate_use_rejects_a_time_in_the_future():
     )
 
     assert set(errors) == {"taken_at"}
+
+
+@pytest.mark.parametrize(
+    ("substance", "form", "unit", "message"),
+    [
+        ("kratom", "seven_oh", "g", "For kratom taken as 7-OH product, give the amount in mg."),
+        ("kratom", "powder", "mg", "For kratom taken as powder, give the amount in g."),
+        # The check-in fills in "liquid" for alcohol: it does not decide the unit, so unsaid.
+        ("alcohol", "liquid", "tablet", "For alcohol, give the amount in standard drinks."),
+        ("opioid", "tablet", "g", "For opioid, give the amount in mg or tablets."),
+        ("other_sedative", "other", "g", "For other sedative, give the amount in mg or tablets."),
+    ],
+)
+def test_a_unit_that_does_not_fit_is_explained_in_the_choices_own_words(
+    substance, form, unit, message
+):
+    errors = errors_of(
+        validate_use, substance=substance, form=form, unit=unit, amount=Decimal(1), taken_at=NOW
+    )
+
+    assert errors == {"unit": [message]}
+
+
+@pytest.mark.parametrize(
+    ("substance", "unit", "amount", "message"),
+    [
+        ("benzodiazepine", "tablet", "51", "More than 50 tablets looks like a typo."),
+        ("opioid", "mg", "10001", "More than 10,000 mg looks like a typo."),
+        ("cannabis", "g", "1001", "More than 1,000 g looks like a typo."),
+    ],
+)
+def test_an_implausible_amount_names_its_limit_with_the_units_name(
+    substance, unit, amount, message
+):
+    errors = errors_of(
+        validate_use,
+        substance=substance,
+        form="other",
+        unit=unit,
+        amount=Decimal(amount),
+        taken_at=NOW,
+    )
+
+    assert errors == {"amount": [message]}
+
+
+@pytest.mark.parametrize("form", ["powder", "tablet", "other"])
+def test_a_kratom_dose_over_50_g_is_refused_without_calling_every_form_leaf(form):
+    errors = errors_of(
+        validate_use, substance="kratom", form=form, unit="g", amount=Decimal(500), taken_at=NOW
+    )
+
+    assert errors == {"amount": ["More than 50 g of kratom in one dose looks like a typo."]}

@@ -299,7 +299,7 @@ def test_evidence_of_a_night_shows_its_sleep_in_words(bob_client, alice, frozen_
 
     assert (
         "Tue 31 Mar 2026 23:00</th><td>Sleep diary</td>"
-        "<td>Night of Tue 31 Mar · total sleep 4:30 · efficiency 90.0%</td>"
+        "<td>Night of Tue 31 Mar · total sleep 4 h 30 min · efficiency 90.0%</td>"
     ) in card
 
 

@@ -223,7 +223,7 @@ def test_a_sleep_row_shows_times_total_sleep_efficiency_and_quality(alice):
 
     # In bed 22:30 to 07:00 (510 min); asleep 23:00 to 06:30 less 20 + 40 min: 390 min.
     assert (
-        "Night of Tue 31 Mar · in bed 22:30 → up 07:00 · total sleep 6:30"
+        "Night of Tue 31 Mar · in bed 22:30 → up 07:00 · total sleep 6 h 30 min"
         " · efficiency 76.5% · quality good"
     ) in page
 
@@ -241,6 +241,39 @@ def test_a_use_row_shows_substance_amount_unit_form_mix_and_reason(alice):
     page = history(alice).content.decode()
 
     assert "Kratom 3.5 g powder (Red Bali) · mixed with warm water · for sleep" in page
+
+
+def test_an_alcohol_row_shows_only_what_the_patient_chose(alice):
+    # As the evening check-in saves it: the form filled in, nothing mixed in.
+    UseEntryFactory(
+        patient=alice,
+        taken_at=local(APRIL_1, 20, 0),
+        substance="alcohol",
+        amount=Decimal(2),
+        unit="standard_drink",
+        form="liquid",
+        mixed_with="none",
+        reason="",
+    )
+
+    rows = history(alice).context["rows"]
+
+    assert rows[0].summary == "Alcohol 2 standard drinks"
+
+
+def test_a_7_oh_row_keeps_the_products_own_label(alice):
+    UseEntryFactory(
+        patient=alice,
+        taken_at=local(APRIL_1, 21, 0),
+        amount=Decimal(15),
+        unit="mg",
+        form="seven_oh",
+        reason="pain",
+    )
+
+    rows = history(alice).context["rows"]
+
+    assert rows[0].summary == "Kratom 15 mg 7-OH product · mixed with warm water · for pain"
 
 
 def test_each_row_links_to_edit_and_delete_its_entry(alice):
@@ -540,6 +573,19 @@ def test_a_sleep_diary_edit_updates_the_night(alice):
     assert entry.quality == 5
 
 
+def test_moving_a_diary_onto_a_night_already_kept_links_to_that_nights_diary(alice):
+    kept = sleep_entry(alice, night_of=APRIL_1)
+    entry = sleep_entry(alice, night_of=MARCH_31)
+
+    response = page_client(alice).post(edit_url("sleep", entry), sleep_form(night_of=APRIL_1))
+
+    link = f'<a href="/history/sleep/{kept.pk}/edit/">change that diary</a>'
+    assert response.content.decode().count(link) == 2  # next to the field, in the summary
+    assert "&lt;a" not in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.night_of == MARCH_31
+
+
 def test_a_kratom_leaf_dose_over_50_g_is_refused_next_to_the_amount(alice):
     entry = UseEntryFactory(patient=alice, taken_at=local(APRIL_1, 21, 0), amount=Decimal("3"))
 
@@ -547,9 +593,7 @@ def test_a_kratom_leaf_dose_over_50_g_is_refused_next_to_the_amount(alice):
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "More than 50 g of kratom leaf in one dose looks like a typo." in field_error(
-        page, "amount"
-    )
+    assert "More than 50 g of kratom in one dose looks like a typo." in field_error(page, "amount")
     assert re.search(r'name="amount" value="60"', page)
     entry.refresh_from_db()
     assert entry.amount == Decimal("3")

@@ -187,7 +187,41 @@ def test_today_lists_pain_and_use_of_the_patients_local_day(alice, evening):
 
     assert "00:30</time> Pain 7 out of 10" in page
     assert "Pain 3 out of 10" not in page
-    assert "20:05</time> Kratom, 2.5 grams, powder" in page
+    assert "20:05</time> Kratom, 2.5 g, powder" in page
+
+
+def test_today_writes_one_tablet_and_one_standard_drink_in_the_singular(alice, evening):
+    for substance, unit, form in (
+        (Substance.BENZODIAZEPINE, Unit.TABLET, Form.TABLET),
+        (Substance.ALCOHOL, Unit.STANDARD_DRINK, Form.LIQUID),
+    ):
+        UseEntryFactory(
+            patient=alice,
+            substance=substance,
+            unit=unit,
+            form=form,
+            amount=Decimal(1),
+            taken_at=local(TODAY, 20, 0),
+        )
+
+    page = client_for(alice).get("/today/").content.decode()
+
+    assert "Benzodiazepine, 1 tablet</li>" in page
+    assert "Alcohol, 1 standard drink</li>" in page
+
+
+def test_today_keeps_the_7_oh_products_own_label(alice, evening):
+    UseEntryFactory(
+        patient=alice,
+        form=Form.SEVEN_OH,
+        unit=Unit.MG,
+        amount=Decimal(15),
+        taken_at=local(TODAY, 20, 0),
+    )
+
+    page = client_for(alice).get("/today/").content.decode()
+
+    assert "Kratom, 15 mg, 7-OH product</li>" in page
 
 
 def test_today_follows_erins_day_in_chicago(erin, evening):
@@ -440,7 +474,12 @@ INVALID_PARTS = [
     pytest.param(
         {"kratom-taken_at": "2026-04-02T23:00"}, "kratom-taken_at", "in the future", id="future"
     ),
-    pytest.param({"kratom-unit": "mg"}, "kratom-unit", "give the amount in: g", id="powder-mg"),
+    pytest.param(
+        {"kratom-unit": "mg"},
+        "kratom-unit",
+        "For kratom taken as powder, give the amount in g.",
+        id="powder-mg",
+    ),
 ]
 
 
@@ -469,6 +508,17 @@ def test_an_invalid_part_shows_its_message_next_to_its_field(
     response = client_for(alice).post("/checkin/evening/", checkin_body(KRATOM, ALCOHOL, change))
 
     assert message in error_next_to(response, field)
+
+
+def test_alcohol_in_tablets_is_explained_without_the_form_the_check_in_filled_in(alice, evening):
+    response = client_for(alice).post(
+        "/checkin/evening/", checkin_body(ALCOHOL, {"other1-unit": "tablet"})
+    )
+
+    assert error_next_to(response, "other1-unit") == (
+        "For alcohol, give the amount in standard drinks."
+    )
+    assert row_counts() == (0, 0, 0, 0)
 
 
 def test_an_empty_post_shows_the_check_in_again_with_errors(alice, evening):
@@ -595,13 +645,15 @@ def test_morning_diary_shows_total_sleep_and_efficiency_after_saving(alice, morn
     assert "<dd>76.5%</dd>" in page
 
 
-def test_a_second_diary_for_the_same_night_shows_the_error_on_night_of(alice, morning):
-    SleepEntryFactory(patient=alice, night_of=YESTERDAY)
+def test_a_second_diary_for_the_same_night_links_to_the_first_from_night_of(alice, morning):
+    kept = SleepEntryFactory(patient=alice, night_of=YESTERDAY)
 
     response = client_for(alice).post("/checkin/morning/", diary_body(note="Second try"))
 
-    assert "already a sleep diary for the night of 2026-04-01" in error_next_to(
-        response, "night_of"
+    assert error_next_to(response, "night_of") == (
+        "There is already a sleep diary for the night of Wednesday 1 April: "
+        f'<a href="/history/sleep/{kept.pk}/edit/">change that diary</a> '
+        "instead of adding another."
     )
     assert fields_of(response).values["note"] == ["Second try"]
     assert SleepEntry.objects.count() == 1
