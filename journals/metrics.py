@@ -1,6 +1,6 @@
 """Derived sleep measures (CLINICAL.md, Consensus Sleep Diary), computed here and only here.
 
-- time in bed  TIB = rise_at − bedtime
+- time in bed  TIB = rise_at − bedtime (at most 16 h: ``journals.validators.MAX_TIME_IN_BED``)
 - total sleep  TST = (final_wake_at − lights_out_at) − SOL − WASO
 - efficiency   SE  = 100 × TST / TIB, one decimal, half up, never above 100
 

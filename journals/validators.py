@@ -22,7 +22,11 @@ from journals.choices import (
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 EARLIEST = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
-MAX_TIME_IN_BED = timedelta(hours=24)
+# CLINICAL.md sets no upper bound. Longer than this from getting into bed to getting up is
+# taken for a slip (an evening time typed for a morning one), not a night; it bounds total
+# sleep too, which fits between lights out and the final awakening.
+MAX_TIME_IN_BED_HOURS = 16
+MAX_TIME_IN_BED = timedelta(hours=MAX_TIME_IN_BED_HOURS)
 NIGHT_OF_SHIFT = timedelta(hours=12)
 
 KRATOM_LEAF_MAX_G = Decimal(50)
@@ -112,7 +116,11 @@ def validate_sleep(
     if rise_at < final_wake_at:
         errors.add("rise_at", "Getting up cannot be before the final awakening.")
     if rise_at - bedtime > MAX_TIME_IN_BED:
-        errors.add("rise_at", "Time in bed cannot be more than 24 hours.")
+        errors.add(
+            "rise_at",
+            f"More than {MAX_TIME_IN_BED_HOURS} hours in bed, from {_day_and_time(bedtime, zone)}"
+            f" to {_day_and_time(rise_at, zone)}: check the times.",
+        )
     if night_of is not None and night_of != night_of_for(bedtime, zone):
         errors.add(
             "night_of",
@@ -168,6 +176,11 @@ def _units_message(substance: str, form: str, units: frozenset[str]) -> str:
 
 def _label(choices: type[Substance] | type[Form], value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
+
+
+def _day_and_time(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as "Tuesday 23:00" in the patient's zone: how the diary's times were read."""
+    return date_format(moment.astimezone(zone), "l H:i")
 
 
 def is_kratom_leaf(substance: str, form: str) -> bool:

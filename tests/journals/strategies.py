@@ -91,7 +91,8 @@ def diaries(draw: st.DrawFn, *, whole_minutes: bool = True) -> Diary:
     start = start.replace(second=0 if whole_minutes else start.second, microsecond=0)
     step = 60 if whole_minutes else 1  # seconds
     to_lights_out = draw(st.integers(0, 3 * 3600 // step)) * step
-    window = draw(st.integers(60 // step, 15 * 3600 // step)) * step  # at least a minute
+    # At least a minute; with up to 3 h on either side, at most 16 h in bed (MAX_TIME_IN_BED).
+    window = draw(st.integers(60 // step, 10 * 3600 // step)) * step
     to_rise = draw(st.integers(0, 3 * 3600 // step)) * step
     sol = draw(st.integers(0, window // 60))
     waso = draw(st.integers(0, window // 60 - sol))

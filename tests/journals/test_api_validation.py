@@ -293,10 +293,29 @@ def test_sleep_times_may_touch_where_the_order_allows_it(alice):
     assert_accepted(alice, "sleep-entries", body)
 
 
-def test_time_in_bed_over_24_hours_is_rejected(alice):
-    body = sleep_body(NIGHT, rise_at=local(MORNING, 22, 31).isoformat())
+def test_time_in_bed_over_16_hours_is_rejected(alice):
+    body = sleep_body(NIGHT, rise_at=local(MORNING, 14, 31).isoformat())
 
     assert_rejected(alice, "sleep-entries", body, "rise_at")
+
+
+def test_a_wake_time_before_the_bedtime_read_as_the_next_evening_is_rejected(alice):
+    # Bed 23:00, lights out 23:10, awake 22:00 and up 22:10 the day after: 23 h 10 min.
+    body = sleep_body(
+        NIGHT,
+        bedtime=local(NIGHT, 23, 0).isoformat(),
+        lights_out_at=local(NIGHT, 23, 10).isoformat(),
+        final_wake_at=local(MORNING, 22, 0).isoformat(),
+        rise_at=local(MORNING, 22, 10).isoformat(),
+    )
+
+    errors = assert_rejected(alice, "sleep-entries", body, "rise_at")
+
+    assert errors == {
+        "rise_at": [
+            "More than 16 hours in bed, from Sunday 23:00 to Monday 22:10: check the times."
+        ]
+    }
 
 
 def test_night_of_that_does_not_match_the_bedtime_is_rejected(alice):

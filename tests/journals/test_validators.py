@@ -126,8 +126,29 @@ def test_validate_sleep_accepts_the_known_night():
     validate_sleep(**_known_night())
 
 
-def test_validate_sleep_rejects_more_than_24_hours_in_bed():
-    errors = errors_of(validate_sleep, **_known_night(rise_at=local(date(2026, 3, 2), 22, 31)))
+def test_validate_sleep_rejects_more_than_16_hours_in_bed_and_says_how_the_times_were_read():
+    # In bed 22:30 on Sunday 1 March; up 14:31 on Monday: 16 h 1 min.
+    errors = errors_of(validate_sleep, **_known_night(rise_at=local(date(2026, 3, 2), 14, 31)))
+
+    assert errors == {
+        "rise_at": [
+            "More than 16 hours in bed, from Sunday 22:30 to Monday 14:31: check the times."
+        ]
+    }
+
+
+def test_validate_sleep_rejects_a_wake_time_typed_before_the_bedtime_read_as_the_next_evening():
+    # Bed 23:00, lights out 23:10, awake 22:00, up 22:10: the wake and rise times fall on the
+    # morning after, so this read as 22 h of sleep at 96% efficiency.
+    night = date(2026, 3, 1)
+    times = {
+        "bedtime": local(night, 23, 0),
+        "lights_out_at": local(night, 23, 10),
+        "final_wake_at": local(night + timedelta(days=1), 22, 0),
+        "rise_at": local(night + timedelta(days=1), 22, 10),
+    }
+
+    errors = errors_of(validate_sleep, **_known_night(**times))
 
     assert set(errors) == {"rise_at"}
 

@@ -685,6 +685,24 @@ def test_lights_out_before_getting_into_bed_shows_the_error_on_lights_out(alice,
     assert SleepEntry.objects.count() == 0
 
 
+def test_a_wake_time_before_the_bedtime_is_refused_not_saved_as_a_22_hour_night(alice, morning):
+    body = diary_body(
+        night_of="2026-03-30",
+        bedtime="23:00",
+        lights_out_at="23:10",
+        final_wake_at="22:00",
+        rise_at="22:10",
+    )
+
+    response = client_for(alice).post("/checkin/morning/", body)
+
+    assert response.status_code == 200
+    assert error_next_to(response, "rise_at") == (
+        "More than 16 hours in bed, from Monday 23:00 to Tuesday 22:10: check the times."
+    )
+    assert SleepEntry.objects.count() == 0
+
+
 def test_an_empty_diary_post_shows_the_diary_again_with_errors(alice, morning):
     response = client_for(alice).post("/checkin/morning/", {})
 
