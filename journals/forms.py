@@ -406,14 +406,15 @@ class EveningCheckinForms:
         return any(form.errors for form in self.by_prefix.values())
 
     def parts(self, *, now: datetime) -> dict[str, tuple[type[JournalEntry], dict[str, Any]]]:
-        """What to save, by prefix: pain now, and each optional part the patient filled in."""
-        parts: dict[str, tuple[type[JournalEntry], dict[str, Any]]] = {
-            "pain": (PainEntry, {**self.pain.entry_data(), "recorded_at": now})
-        }
-        if self.peg is not None and self.peg.is_filled_in():
+        """What to save, by prefix: pain now, and each optional part the patient filled in;
+        a part whose own fields have errors is left out (all are in once ``is_valid()``)."""
+        parts: dict[str, tuple[type[JournalEntry], dict[str, Any]]] = {}
+        if self.pain.is_valid():
+            parts["pain"] = (PainEntry, {**self.pain.entry_data(), "recorded_at": now})
+        if self.peg is not None and self.peg.is_filled_in() and self.peg.is_valid():
             parts["peg"] = (PegAssessment, {**self.peg.entry_data(), "recorded_at": now})
         for form in [self.kratom, *self.others]:
-            if form.is_filled_in():
+            if form.is_filled_in() and form.is_valid():
                 parts[form.prefix or ""] = (UseEntry, form.entry_data())
         return parts
 

@@ -195,6 +195,19 @@ class EntriesInvalid(Exception):
         self.errors = errors
 
 
+def entries_check(*, patient: User, parts: Mapping[str, EntryPart]) -> None:
+    """The journal's rules on each part, saving nothing: while another part of a check-in is
+    still incomplete, its errors show together with these. ``EntriesInvalid`` as below."""
+    errors: dict[str, ValidationError] = {}
+    for key, (model, data) in parts.items():
+        try:
+            _validate(model(patient=patient, **data))
+        except ValidationError as exc:
+            errors[key] = exc
+    if errors:
+        raise EntriesInvalid(errors)
+
+
 @transaction.atomic
 def entries_create(*, patient: User, parts: Mapping[str, EntryPart]) -> dict[str, JournalEntry]:
     """Create several entries together, all or nothing (a check-in).

@@ -43,14 +43,17 @@ def evening_checkin(request: SignedInRequest) -> HttpResponse:
         kratom_initial=checkin.kratom_initial(patient=patient),
         now=timezone.localtime(),
     )
-    if request.method == "POST" and forms.is_valid():
+    if request.method == "POST":
+        parts = forms.parts(now=timezone.now())
         try:
-            services.entries_create(patient=patient, parts=forms.parts(now=timezone.now()))
+            if forms.is_valid():
+                services.entries_create(patient=patient, parts=parts)
+                messages.success(request, "Evening check-in saved.")
+                return redirect("today")
+            # A part is incomplete: check the complete ones too, so every error shows at once.
+            services.entries_check(patient=patient, parts=parts)
         except services.EntriesInvalid as exc:
             forms.apply_service_errors(exc.errors)
-        else:
-            messages.success(request, "Evening check-in saved.")
-            return redirect("today")
     # Already checked in today: say so, since saving again adds entries (a second dose).
     done = checkin.day_summary(
         patient=patient, day=timezone.localdate(), zone=patient.patient_profile.zone

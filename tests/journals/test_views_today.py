@@ -510,6 +510,19 @@ def test_an_invalid_part_shows_its_message_next_to_its_field(
     assert message in error_next_to(response, field)
 
 
+def test_pain_missing_and_too_much_kratom_are_both_shown_after_one_submit(alice, evening):
+    body = checkin_body(KRATOM, {"kratom-amount": "70"})
+    del body["pain-intensity"]
+
+    response = client_for(alice).post("/checkin/evening/", body)
+
+    assert error_next_to(response, "pain-intensity") == "This field is required."
+    assert error_next_to(response, "kratom-amount") == (
+        "More than 50 g of kratom in one dose looks like a typo."
+    )
+    assert row_counts() == (0, 0, 0, 0)
+
+
 def test_alcohol_in_tablets_is_explained_without_the_form_the_check_in_filled_in(alice, evening):
     response = client_for(alice).post(
         "/checkin/evening/", checkin_body(ALCOHOL, {"other1-unit": "tablet"})
