@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import F, Model, Q, QuerySet
@@ -171,14 +172,23 @@ def home_url_for(user: User) -> str:
     return reverse("today") if user.role == Role.PATIENT else reverse("clinician-home")
 
 
+NOT_SAVED_SIGNED_OUT = (
+    "You were signed out, so what you sent was not saved. Sign in, then enter it again."
+)
+
+
 def _role_required(role: str) -> Callable[[ViewFunc], ViewFunc]:
     """A page for one role: anonymous people sign in first; anyone else goes to their own
-    side (a clinician who opens a patient URL gets the clinician side, never a patient's)."""
+    side (a clinician who opens a patient URL gets the clinician side, never a patient's).
+    A form sent after the session ended (idle, or signed out elsewhere) is not kept: the
+    sign-in page says so, rather than showing the form again empty without a word."""
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
+                if request.method == "POST":
+                    messages.warning(request, NOT_SAVED_SIGNED_OUT)
                 return redirect_to_login(request.get_full_path())
             if request.user.role != role:
                 return redirect(home_url_for(request.user))

@@ -17,7 +17,7 @@ import time_machine
 from journals import safety
 from journals.choices import Form, Substance, Unit
 from journals.models import PainEntry, PegAssessment, SleepEntry, UseEntry
-from tests.conftest import client_for
+from tests.conftest import Client, client_for
 from tests.factories import (
     PainEntryFactory,
     PegAssessmentFactory,
@@ -360,6 +360,28 @@ def test_evening_check_in_saves_pain_kratom_and_alcohol_in_one_go(alice, evening
     alcohol = UseEntry.objects.get(patient=alice, substance=Substance.ALCOHOL)
     assert alcohol.taken_at == datetime(2026, 4, 2, 18, 15, tzinfo=UTC)
     assert (alcohol.amount, alcohol.unit) == (Decimal(2), Unit.STANDARD_DRINK)
+
+
+def test_a_check_in_sent_after_being_signed_out_elsewhere_says_it_was_not_saved(alice, evening):
+    from patients.services import user_sessions_end
+
+    client = client_for(alice)
+    client.get("/checkin/evening/")
+    user_sessions_end(user=alice)  # "Sign out" pressed on another device
+
+    response = client.post("/checkin/evening/", checkin_body(KRATOM), follow=True)
+
+    assert response.redirect_chain == [("/signin/?next=/checkin/evening/", 302)]
+    assert "You were signed out, so what you sent was not saved." in response.content.decode()
+    assert not PainEntry.objects.exists()
+    assert not UseEntry.objects.exists()
+
+
+def test_opening_a_page_signed_out_says_nothing_about_saving(alice, evening):
+    page = Client().get("/checkin/evening/", follow=True).content.decode()
+
+    assert "Sign in" in page
+    assert "was not saved" not in page
 
 
 def test_saving_the_evening_check_in_lands_on_today_with_a_message(alice, evening):
