@@ -18,11 +18,18 @@ from statistics import median_low
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from journals import safety
 from journals.choices import Form, MixedWith, PainLocation, Substance, Unit, in_sentence, unit_name
 from journals.models import PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.safety import SafetyNote
-from journals.selectors import entries_in_local_dates
+from journals.selectors import (
+    checkin_evening,
+    checkin_evening_bounds,
+    entries_in_local_dates,
+    local_midnight,
+)
 from journals.trends import format_minutes
 from patients.models import User
 
@@ -181,10 +188,16 @@ class DaySummary:
     uses: list[UseLine]
     last_night: SleepLine | None
     notes: list[SafetyNote]
+    evening: date  # the evening now belongs to: ``day``, or the day before until 04:00
+    evening_checked_in_at: datetime | None  # that evening's first pain entry
 
     @property
     def evening_done(self) -> bool:
-        return bool(self.pain)
+        return self.evening_checked_in_at is not None
+
+    @property
+    def evening_is_today(self) -> bool:
+        return self.evening == self.day
 
     @property
     def morning_done(self) -> bool:
@@ -196,10 +209,21 @@ class DaySummary:
 
 
 def day_summary(*, patient: User, day: date, zone: ZoneInfo) -> DaySummary:
-    """What the patient logged on their local ``day``: four queries, however long the history."""
-    pain = entries_in_local_dates(
-        PainEntry.objects.filter(patient=patient), zone=zone, since=day, until=day
-    ).order_by("recorded_at", "id")
+    """What the patient logged on their local ``day`` (today), and whether the evening now
+    belongs to is checked in (``selectors.checkin_evening``): four queries, however long
+    the history."""
+    evening = checkin_evening(timezone.now(), zone)
+    evening_start, evening_end = checkin_evening_bounds(evening, zone)
+    day_start, day_end = local_midnight(day, zone), local_midnight(day + timedelta(days=1), zone)
+    pains = list(
+        PainEntry.objects.filter(
+            patient=patient,
+            recorded_at__gte=min(day_start, evening_start),
+            recorded_at__lt=max(day_end, evening_end),
+        ).order_by("recorded_at", "id")
+    )
+    pain = [entry for entry in pains if day_start <= entry.recorded_at < day_end]
+    checked_in = [entry for entry in pains if evening_start <= entry.recorded_at < evening_end]
     peg = entries_in_local_dates(
         PegAssessment.objects.filter(patient=patient), zone=zone, since=day, until=day
     ).order_by("recorded_at", "id")
@@ -229,4 +253,6 @@ def day_summary(*, patient: User, day: date, zone: ZoneInfo) -> DaySummary:
             else None
         ),
         notes=safety.notes_for_day(uses, day=day, zone=zone),
+        evening=evening,
+        evening_checked_in_at=checked_in[0].recorded_at if checked_in else None,
     )

@@ -51,7 +51,7 @@ from journals.models import (
     UseEntry,
     in_quiet_hours,
 )
-from journals.selectors import among, local_midnight
+from journals.selectors import among, checkin_evening, checkin_evening_bounds, local_midnight
 from patients.models import ClinicianProfile, PatientProfile, Role, User
 from patients.permissions import flags_visible_to
 
@@ -319,11 +319,17 @@ def _written(candidates: list[Candidate]) -> set[tuple[Any, str, date]]:
 
 
 def _evenings_due(candidates: list[Candidate]) -> list[Due]:
-    """At the evening time: nothing once the day's pain is logged; else the follow-up when
+    """At the evening time: nothing once that evening's check-in is done (a pain entry from
+    its 04:00 to the next: ``selectors.checkin_evening``); else the follow-up when
     the patient has been quiet for two days (it takes the evening reminder's place that
     day), else the evening reminder."""
-    logged = _pain_logged([(c.user_id, c.zone, c.day) for c in candidates])
-    open_days = [c for c in candidates if (c.user_id, c.day) not in logged]
+    wanted = [(c.user_id, c.zone, checkin_evening(c.due_at, c.zone)) for c in candidates]
+    logged = _pain_logged(wanted)
+    open_days = [
+        c
+        for c, (user_id, _, evening) in zip(candidates, wanted, strict=True)
+        if (user_id, evening) not in logged
+    ]
     quiet = _quiet_patients(
         [(c.user_id, c.zone, c.day) for c in open_days if c.enabled[ReminderKind.FOLLOW_UP]]
     )
@@ -362,13 +368,15 @@ def _among(field: str, values: Iterable[Any]) -> Q:
 
 
 def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, date]]:
-    """(patient, local day) pairs among ``wanted`` that have a pain entry on that day."""
+    """(patient, evening) pairs among ``wanted`` whose evening check-in is done: a pain
+    entry from that evening's 04:00 to the next (``selectors.checkin_evening``)."""
     found: set[tuple[Any, date]] = set()
     for batch in _batches(wanted):
         zones = {user_id: zone for user_id, zone, _ in batch}
         days = {(user_id, day) for user_id, _, day in batch}
-        since = min(local_midnight(day, zone) for _, zone, day in batch)
-        until = max(local_midnight(day + timedelta(days=1), zone) for _, zone, day in batch)
+        bounds = [checkin_evening_bounds(day, zone) for _, zone, day in batch]
+        since = min(start for start, _ in bounds)
+        until = max(end for _, end in bounds)
         entries = (
             PainEntry.objects.filter(
                 _among("patient_id", zones), recorded_at__gte=since, recorded_at__lt=until
@@ -377,7 +385,7 @@ def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, dat
             .values_list("patient_id", "recorded_at")
         )
         for patient_id, at in entries:
-            key = (patient_id, at.astimezone(zones[patient_id]).date())
+            key = (patient_id, checkin_evening(at, zones[patient_id]))
             if key in days:
                 found.add(key)
     return found
@@ -697,7 +705,8 @@ def still_wanted(delivery: Delivery) -> bool:
         return False
     day = delivery.local_date
     if delivery.kind == ReminderKind.EVENING:
-        return not _pain_logged([(person.pk, zone, day)])
+        evening = checkin_evening(datetime.combine(day, clock, tzinfo=zone), zone)
+        return not _pain_logged([(person.pk, zone, evening)])
     if delivery.kind == ReminderKind.MORNING:
         return not _sleep_logged([(person.pk, day)])
     # Still quiet: the dispatcher's own test, which lets this day's follow-up keep its place.

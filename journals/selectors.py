@@ -47,6 +47,27 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
+# An evening check-in until 04:00 belongs to the evening before, as a bedtime after midnight
+# belongs to its night: people who take kratom before bed often check in after midnight.
+EVENING_ENDS_AT = time(4)
+
+
+def checkin_evening(moment: datetime, zone: ZoneInfo) -> date:
+    """The evening a check-in at ``moment`` belongs to (the local date, or the day before
+    until 04:00). Only "is this evening's check-in done" reads it: the day's figures and
+    lists keep to the local calendar day (CLINICAL.md)."""
+    local = moment.astimezone(zone)
+    return local.date() - timedelta(days=1) if local.time() < EVENING_ENDS_AT else local.date()
+
+
+def checkin_evening_bounds(evening: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants whose check-ins belong to ``evening``: from its 04:00 to the next."""
+    return (
+        datetime.combine(evening, EVENING_ENDS_AT, tzinfo=zone),
+        datetime.combine(evening + timedelta(days=1), EVENING_ENDS_AT, tzinfo=zone),
+    )
+
+
 def entries_in_local_dates(
     queryset: QuerySet[E], *, zone: ZoneInfo, since: date | None, until: date | None
 ) -> QuerySet[E]:

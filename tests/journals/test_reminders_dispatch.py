@@ -81,6 +81,33 @@ def test_no_evening_reminder_once_the_days_pain_is_logged():
     assert _kinds(yesterday_only) == [(ReminderKind.EVENING, TODAY)]
 
 
+def test_a_check_in_after_midnight_counts_for_the_evening_before_not_for_tonight():
+    late_owl = _patient()
+    # 00:30 today in Berlin: last evening's check-in, done late.
+    PainEntryFactory(patient=late_owl, recorded_at=datetime(2026, 6, 9, 22, 30, tzinfo=UTC))
+    checked_in_at_0410 = _patient()
+    PainEntryFactory(
+        patient=checked_in_at_0410, recorded_at=datetime(2026, 6, 10, 2, 10, tzinfo=UTC)
+    )
+
+    _dispatch_at(EVENING)
+
+    assert _kinds(late_owl) == [(ReminderKind.EVENING, TODAY)]
+    assert _kinds(checked_in_at_0410) == []
+
+
+def test_an_evening_reminder_set_after_midnight_asks_for_the_evening_before():
+    # Reminded at 01:00 (Berlin): that is last evening's reminder, checked in at 23:30.
+    late = {"evening_time": time(1, 0), "quiet_start": time(8, 0), "quiet_end": time(9, 0)}
+    checked_in, not_yet = _patient(**late), _patient(**late)
+    PainEntryFactory(patient=checked_in, recorded_at=datetime(2026, 6, 9, 21, 30, tzinfo=UTC))
+
+    _dispatch_at(datetime(2026, 6, 9, 23, 0, tzinfo=UTC))  # 01:00 on 10 June in Berlin
+
+    assert _kinds(checked_in) == []
+    assert _kinds(not_yet) == [(ReminderKind.EVENING, TODAY)]
+
+
 def test_no_morning_reminder_once_the_night_just_ended_is_logged():
     logged, older_night = _patient(), _patient()
     SleepEntryFactory(patient=logged, night_of=TODAY - timedelta(days=1))

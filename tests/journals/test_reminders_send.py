@@ -136,6 +136,16 @@ def test_nothing_is_sent_when_the_patient_logged_after_the_row_was_written():
     assert (delivery.status, delivery.last_error) == (DeliveryStatus.SKIPPED, "no longer needed")
 
 
+def test_a_check_in_after_last_midnight_does_not_stop_tonights_reminder():
+    patient = _patient()
+    delivery = _due()
+    # 00:30 today in Berlin, added after the row was written: last evening's, done late.
+    PainEntryFactory(patient=patient, recorded_at=datetime(2026, 6, 9, 22, 30, tzinfo=UTC))
+
+    assert _send(delivery) == Outcome.SENT
+    assert len(mail.outbox) == 1
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -178,6 +178,32 @@ def test_today_marks_both_check_ins_done(alice, evening):
     assert "Done for last night" in page
 
 
+def test_until_4_in_the_morning_the_evening_check_in_is_last_evenings(alice):
+    PainEntryFactory(patient=alice, recorded_at=local(YESTERDAY, 21, 41))
+    client = client_for(alice)
+
+    with time_machine.travel(local(TODAY, 3, 29), tick=False):
+        page = client.get("/today/").content.decode()
+        form = client.get("/checkin/evening/").content.decode()
+    assert "Done for last evening" in page
+    assert "You already checked in last evening at 21:41." in form
+
+    with time_machine.travel(local(TODAY, 4, 1), tick=False):
+        assert "Not done yet today" in client.get("/today/").content.decode()
+
+
+def test_a_check_in_at_half_past_midnight_is_last_evenings_not_todays(alice):
+    PainEntryFactory(patient=alice, recorded_at=local(TODAY, 0, 30))
+    client = client_for(alice)
+
+    with time_machine.travel(local(TODAY, 0, 45), tick=False):
+        assert "Done for last evening" in client.get("/today/").content.decode()
+    with time_machine.travel(local(TODAY, 21, 0), tick=False):
+        page = client.get("/today/").content.decode()
+    assert "Not done yet today" in page
+    assert "00:30</time> Pain" in page  # still listed under its own calendar day
+
+
 def test_today_lists_pain_and_use_of_the_patients_local_day(alice, evening):
     PainEntryFactory(patient=alice, intensity=7, recorded_at=local(TODAY, 0, 30))
     PainEntryFactory(patient=alice, intensity=3, recorded_at=local(YESTERDAY, 23, 30))
@@ -318,7 +344,7 @@ def test_evening_check_in_says_when_today_was_already_checked_in(alice, evening)
     UseEntryFactory(patient=alice, taken_at=local(TODAY, 20, 45))
 
     page = client.get("/checkin/evening/").content.decode()
-    assert "You already checked in today at 20:40, with 1 use entry." in page
+    assert "You already checked in today at 20:40." in page
     assert "Saving this form adds new entries." in page
 
 
