@@ -28,7 +28,7 @@ from journals.models import (
     UseEntry,
 )
 from journals.services import NIGHT_TAKEN
-from journals.thresholds import THRESHOLD_FIELDS, Thresholds
+from journals.thresholds import THRESHOLD_FIELDS, Thresholds, overlay
 from journals.validators import EARLIEST
 from patients.forms import add_service_errors
 
@@ -504,13 +504,13 @@ class ThresholdOverridesForm(forms.ModelForm):
 
     def __init__(self, *args: Any, clinic_defaults: Thresholds, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        saved = self.instance
+        # The saved overrides, read before any posted value reaches the instance.
+        self.in_effect = overlay(clinic_defaults, self.instance)
         for name, field in self.fields.items():
             default = getattr(clinic_defaults, name)
-            override = getattr(saved, name)
-            in_effect = default if override is None else override
             field.help_text = (
-                f"In effect: {_plain(in_effect)}. Clinic default: {_plain(default)}. "
+                f"In effect: {_plain(getattr(self.in_effect, name))}. "
+                f"Clinic default: {_plain(default)}. "
                 "Leave blank for the clinic default."
             )
             is_decimal = isinstance(field, forms.DecimalField)

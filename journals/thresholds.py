@@ -27,7 +27,8 @@ THRESHOLD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Thresholds))
 CLINICAL_DEFAULTS = Thresholds()
 
 
-def _overlay(base: Thresholds, row: ClinicThresholds | PatientThresholds | None) -> Thresholds:
+def overlay(base: Thresholds, row: ClinicThresholds | PatientThresholds | None) -> Thresholds:
+    """``base`` with the values ``row`` sets (a blank one keeps ``base``'s)."""
     if row is None:
         return base
     given: dict[str, Any] = {
@@ -37,10 +38,10 @@ def _overlay(base: Thresholds, row: ClinicThresholds | PatientThresholds | None)
 
 
 def clinic_thresholds(*, clinic_id: int) -> Thresholds:
-    return _overlay(CLINICAL_DEFAULTS, ClinicThresholds.objects.filter(pk=clinic_id).first())
+    return overlay(CLINICAL_DEFAULTS, ClinicThresholds.objects.filter(pk=clinic_id).first())
 
 
 def effective_thresholds(*, patient: User) -> Thresholds:
     """What the rules use for a patient: their overrides, else the clinic's, else the defaults."""
     clinic_level = clinic_thresholds(clinic_id=patient.patient_profile.clinic_id)
-    return _overlay(clinic_level, PatientThresholds.objects.filter(pk=patient.pk).first())
+    return overlay(clinic_level, PatientThresholds.objects.filter(pk=patient.pk).first())

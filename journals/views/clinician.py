@@ -37,7 +37,7 @@ from journals.models import (
     UseEntry,
 )
 from journals.selectors import ENTRY_KINDS, entries_in_local_dates, history_index
-from journals.thresholds import clinic_thresholds, effective_thresholds
+from journals.thresholds import clinic_thresholds
 from journals.trends import patient_today, trend_series
 from journals.views.history import (
     KIND_NAMES,
@@ -196,6 +196,8 @@ def _render_page(
         Review.objects.filter(patient=patient).select_related("clinician")[:REVIEWS_SHOWN]
     )
     flags = _flags(patient)
+    thresholds_form = thresholds_form or _thresholds_form(patient)
+    co_use_window = thresholds_form.in_effect.co_use_window_hours
     audit_reads(request=request, actor=request.user, patients=[patient], object_type="patient")
     return render(
         request,
@@ -207,7 +209,7 @@ def _render_page(
             "last_entry": _last_entry(patient, zone),
             "last_review": reviews[0] if reviews else None,
             "axis": axis,
-            "charts": _charts(patient, axis, series),
+            "charts": _charts(patient, axis, series, co_use_window),
             "open_flags": [f for f in flags if f.is_open],
             "other_flags": [f for f in flags if not f.is_open],
             "recent_flag_days": RECENT_FLAG_DAYS,
@@ -216,25 +218,25 @@ def _render_page(
             "reviews": reviews,
             "entries": _entries(patient, zone, since=today - timedelta(days=ENTRIES_DAYS - 1)),
             "entries_days": ENTRIES_DAYS,
-            "thresholds_form": thresholds_form or _thresholds_form(patient),
+            "thresholds_form": thresholds_form,
         },
         status=status,
     )
 
 
-def _charts(patient: User, axis: DateAxis, series: Any) -> list[Chart]:
+def _charts(patient: User, axis: DateAxis, series: Any, co_use_window: int) -> list[Chart]:
     """Pain, sleep and kratom on one axis; kratom marks days with alcohol or a sedative."""
     return journal_charts(
         axis=axis,
         series=series,
-        marked_days=co_use_days(patient, axis.start, axis.end),
+        marked_days=co_use_days(patient, axis.start, axis.end, window_hours=co_use_window),
         marked_label=CO_USE_LABEL,
     )
 
 
-def co_use_days(patient: User, since: date, until: date) -> set[date]:
-    """Local days of kratom taken with alcohol or a sedative (``safety.co_use_days``), with
-    the care team's window for this patient, as their ``co_use`` flag has it (three queries)."""
+def co_use_days(patient: User, since: date, until: date, *, window_hours: int) -> set[date]:
+    """Local days of kratom taken with alcohol or a sedative (``safety.co_use_days``), within
+    the care team's ``co_use_window_hours`` for this patient, as their flag has it (one query)."""
     zone = patient.patient_profile.zone
     uses = entries_in_local_dates(
         UseEntry.objects.filter(
@@ -244,8 +246,7 @@ def co_use_days(patient: User, since: date, until: date) -> set[date]:
         since=since - timedelta(days=1),  # a pair across the first or the last midnight
         until=until + timedelta(days=1),
     )
-    window = timedelta(hours=effective_thresholds(patient=patient).co_use_window_hours)
-    days = safety.co_use_days(uses, zone=zone, window=window)
+    days = safety.co_use_days(uses, zone=zone, window=timedelta(hours=window_hours))
     return {day for day in days if since <= day <= until}
 
 

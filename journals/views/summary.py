@@ -1,13 +1,14 @@
 """The printable visit summary: the patient's own, and the care team's with review notes."""
 
 import uuid
-from datetime import UTC
+from datetime import UTC, date
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from journals.thresholds import effective_thresholds
 from journals.trends import patient_today
 from journals.views.clinician import CO_USE_LABEL, co_use_days
 from journals.visit_summary import PeriodForm, period_heading, visit_summary
@@ -54,12 +55,16 @@ def _render(request: SignedInRequest, patient: User, *, for_care_team: bool) -> 
         return render(request, "journals/visit_summary.html", context, status=400)
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
     context["form"] = PeriodForm(initial={"since": since, "until": until}, today=until)
+    marked_days: set[date] = set()
+    if for_care_team:
+        window = effective_thresholds(patient=patient).co_use_window_hours
+        marked_days = co_use_days(patient, since, until, window_hours=window)
     summary = visit_summary(
         patient=patient,
         since=since,
         until=until,
         with_reviews=for_care_team,
-        marked_days=co_use_days(patient, since, until) if for_care_team else (),
+        marked_days=marked_days,
         marked_label=CO_USE_LABEL if for_care_team else "",
     )
     context.update(summary=summary, period=period_heading(summary.axis), axis=summary.axis)
