@@ -208,6 +208,18 @@ class DaySummary:
         return not (self.pain or self.peg or self.uses)
 
 
+def evening_checked_in_at(*, patient: User, evening: date, zone: ZoneInfo) -> datetime | None:
+    """When the check-in of ``evening`` was first made (its first pain entry), if it was
+    (one query; ``day_summary`` reads the same from the pain entries it loads anyway)."""
+    start, end = checkin_evening_bounds(evening, zone)
+    return (
+        PainEntry.objects.filter(patient=patient, recorded_at__gte=start, recorded_at__lt=end)
+        .order_by("recorded_at")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
+
+
 def day_summary(*, patient: User, day: date, zone: ZoneInfo) -> DaySummary:
     """What the patient logged on their local ``day`` (today), and whether the evening now
     belongs to is checked in (``selectors.checkin_evening``): four queries, however long

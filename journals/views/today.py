@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from journals import checkin, services
 from journals.forms import EveningCheckinForms, SleepDiaryForm
 from journals.models import SleepEntry
+from journals.selectors import checkin_evening
 from journals.trends import format_minutes
 from journals.validators import day_in_words
 from patients.permissions import SignedInRequest, patient_required
@@ -54,11 +55,15 @@ def evening_checkin(request: SignedInRequest) -> HttpResponse:
             services.entries_check(patient=patient, parts=parts)
         except services.EntriesInvalid as exc:
             forms.apply_service_errors(exc.errors)
-    # Already checked in today: say so, since saving again adds entries (a second dose).
-    done = checkin.day_summary(
-        patient=patient, day=timezone.localdate(), zone=patient.patient_profile.zone
-    )
-    context = {"forms": forms, "nav": "today", "done": done if done.evening_done else None}
+    # Already checked in this evening: say so, since saving again adds entries (a second dose).
+    zone = patient.patient_profile.zone
+    evening = checkin_evening(timezone.now(), zone)
+    context = {
+        "forms": forms,
+        "nav": "today",
+        "done_at": checkin.evening_checked_in_at(patient=patient, evening=evening, zone=zone),
+        "done_today": evening == timezone.localdate(),
+    }
     return render(request, "journals/checkin_evening.html", context)
 
 
