@@ -47,8 +47,8 @@ USUAL_SLEEP_TIMES = {
 MINUTES_PER_DAY = 24 * 60
 
 
-def plain_number(value: Decimal) -> str:
-    """3.500 -> "3.5", 10.000 -> "10" (``normalize`` would give "1E+1")."""
+def plain_number(value: Decimal | int) -> str:
+    """3.500 -> "3.5", 10.000 -> "10", 5 -> "5" (``normalize`` would give "1E+1")."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from journals.checkin import SLEEP_TIME_FIELDS, sleep_moment, use_form_for
+from journals.checkin import SLEEP_TIME_FIELDS, plain_number, sleep_moment, use_form_for
 from journals.choices import Form as UseForm
 from journals.choices import PainLocation, SleepQuality, Substance, Unit, allowed_units
 from journals.models import (
@@ -509,8 +509,8 @@ class ThresholdOverridesForm(forms.ModelForm):
         for name, field in self.fields.items():
             default = getattr(clinic_defaults, name)
             field.help_text = (
-                f"In effect: {_plain(getattr(self.in_effect, name))}. "
-                f"Clinic default: {_plain(default)}. "
+                f"In effect: {plain_number(getattr(self.in_effect, name))}. "
+                f"Clinic default: {plain_number(default)}. "
                 "Leave blank for the clinic default."
             )
             is_decimal = isinstance(field, forms.DecimalField)
@@ -518,12 +518,6 @@ class ThresholdOverridesForm(forms.ModelForm):
 
     def overrides(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in THRESHOLD_FIELDS}
-
-
-def _plain(value: object) -> str:
-    """2.50 → "2.5", 5 → "5"."""
-    text = str(value)
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class FlagNoteForm(forms.Form):
