@@ -44,6 +44,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 # Security: bandit fails on any medium or high finding in our code (a justified one carries
 # `# nosec <id>` and its reason); pip-audit fails on a known vulnerability in any installed pin.

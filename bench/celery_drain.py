@@ -178,7 +178,7 @@ def sends_drain(total: int, mail_dir: Path) -> dict[str, Any]:
 
     from bench.reminders import sample_reset
     from journals.models import Delivery, DeliveryStatus
-    from journals.tasks import deliveries_send_on_commit
+    from journals.reminders.tasks import deliveries_send_on_commit
 
     ids = sample_reset()
     assert len(ids) == total, f"{len(ids):,} deliveries in the database"  # noqa: S101

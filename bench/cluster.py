@@ -43,6 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -239,10 +240,11 @@ def main() -> int:
 
         django.setup()
         from config.celery import app
-        from journals import reminders
         from journals.models import Delivery, DeliveryStatus
+        from journals.reminders import dispatch
+        from journals.reminders.tasks import reminders_dispatch_task
 
-        reminders.REQUEUE_AFTER = REQUEUE_AFTER  # the dispatcher's, in this process only
+        dispatch.REQUEUE_AFTER = REQUEUE_AFTER  # the dispatcher's, in this process only
         _common.database_ready()
         clinic_ids = clinics_create(5)
         tokens = work / "tokens.txt"
@@ -309,7 +311,7 @@ def main() -> int:
         while True:
             now = clock.monotonic()
             if now >= next_dispatch:
-                result = reminders.reminders_dispatch()
+                result = SimpleNamespace(**reminders_dispatch_task())  # publishes what it hands out
                 totals.update(vars(result))
                 if result.created or result.recovered:
                     log(f"dispatcher: {result.created:,} created, {result.enqueued:,} handed "

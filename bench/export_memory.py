@@ -68,7 +68,7 @@ def patient_with_entries(count: int) -> Any:
 
 def measure(patient_id: str) -> dict[str, float]:
     """In a fresh process: stream once for time and peak RSS, then once under tracemalloc."""
-    from journals.exports import csv_response
+    from journals.interop.csv_io import csv_response
     from patients.models import User
 
     patient = User.objects.select_related("patient_profile").get(pk=patient_id)

@@ -276,7 +276,8 @@ def due_per_minute(day: date) -> Counter[datetime]:
     quiet hours (what the dispatcher's time test lets through, before "already logged")."""
     from django.db.models import Count
 
-    from journals.reminders import _patient_settings, due_instant, in_quiet_hours
+    from journals.models import in_quiet_hours
+    from journals.reminders.due import due_instant, patient_settings
 
     start = datetime.combine(day, time.min, tzinfo=UTC)
     end = start + timedelta(days=1)
@@ -285,7 +286,7 @@ def due_per_minute(day: date) -> Counter[datetime]:
         "timezone", "evening_time", "evening_enabled", "morning_time", "morning_enabled",
         "quiet_start", "quiet_end",
     ]  # fmt: skip
-    groups = _patient_settings().values(*fields).annotate(n=Count("pk"))
+    groups = patient_settings().values(*fields).annotate(n=Count("pk"))
     for g in groups:
         zone = ZoneInfo(g["timezone"])
         for clock_at, on in (
@@ -302,7 +303,7 @@ def due_per_minute(day: date) -> Counter[datetime]:
 
 
 def in_window(per_minute: Counter[datetime], now: datetime) -> int:
-    from journals.reminders import CATCH_UP
+    from journals.reminders.dispatch import CATCH_UP
 
     return sum(n for at, n in per_minute.items() if now - CATCH_UP < at <= now)
 
@@ -321,19 +322,17 @@ PHASES = {
 
 class Probe:
     """Times each step of ``reminders_dispatch`` and the SQL under it, and keeps the ids it
-    hands out instead of publishing them (publishing is timed on its own)."""
+    hands out (the service returns them; its task would publish them, timed on its own)."""
 
     def __init__(self) -> None:
-        from journals import reminders, tasks
+        from journals.reminders import dispatch
 
         self.phases: dict[str, float] = {}
         self.sql_s = 0.0
         self.queries = 0
         self.ids: list[Any] = []
-        self.publish = tasks.deliveries_send_on_commit
-        tasks.deliveries_send_on_commit = self.ids.extend  # type: ignore[assignment]
-        for name in PHASES:
-            setattr(reminders, name, self._timed(name, getattr(reminders, name)))
+        for name in PHASES:  # the dispatcher calls each step by its name in its own module
+            setattr(dispatch, name, self._timed(name, getattr(dispatch, name)))
 
     def _timed(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -356,7 +355,7 @@ class Probe:
     def run(self, now: datetime, *, profile: bool = False) -> dict[str, Any]:
         from django.db import connection
 
-        from journals.reminders import reminders_dispatch
+        from journals.reminders.dispatch import reminders_dispatch
 
         self.phases, self.sql_s, self.queries = {}, 0.0, 0
         self.ids.clear()
@@ -366,6 +365,7 @@ class Probe:
             if profiler:
                 profiler.enable()
             result = reminders_dispatch(now=now)
+            self.ids.extend(result.to_send)
             if profiler:
                 profiler.disable()
             wall = clock.perf_counter() - started
@@ -438,7 +438,7 @@ def throughput(
 
     from config.celery import app
     from journals.models import Delivery, DeliveryStatus
-    from journals.tasks import deliveries_send_on_commit
+    from journals.reminders.tasks import deliveries_send_on_commit
 
     mail_dir = work / f"mail-{pool}-{broker.split(':')[0]}"
     mail_dir.mkdir()
@@ -573,6 +573,7 @@ def main() -> int:
     _queue_set()
     from config.celery import app
     from journals.models import Delivery
+    from journals.reminders.tasks import deliveries_send_on_commit
 
     print(
         f"database {_common.DATABASE_URL}, broker {REDIS_URL}, queue {QUEUE}; "
@@ -657,12 +658,10 @@ def main() -> int:
             )
         )
     doubled = doubled_days()
-    tasks_module = sys.modules["journals.tasks"]
-    tasks_module.deliveries_send_on_commit = probe.publish  # type: ignore[attr-defined]
 
     app.control.purge()
     with timer() as t_publish:
-        probe.publish(handed_out)  # outside a transaction: publishes at once
+        deliveries_send_on_commit(handed_out)  # outside a transaction: publishes at once
     purged = app.control.purge()
     print()
     print(

@@ -12,7 +12,7 @@ without persistence, so the restart really loses the queue. Timings are shortene
 bench process and the workers alike: a send lease of 12 s and a send time limit of 5 s
 (settings, from the environment), and the dispatcher runs every 5 s instead of every
 minute. ``REQUEUE_AFTER`` (5 minutes in production) is a constant of
-journals/reminders.py: only the dispatcher reads it, so the soak patches it here, in the
+journals/reminders/dispatch.py: only the dispatcher reads it, so the soak patches it here, in the
 bench process, to 60 s.
 """
 
@@ -30,6 +30,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 if __package__ in (None, ""):
@@ -151,10 +152,11 @@ def main() -> int:
 
         django.setup()
         from config.celery import app
-        from journals import reminders
         from journals.models import Delivery, DeliveryStatus
+        from journals.reminders import dispatch
+        from journals.reminders.tasks import reminders_dispatch_task
 
-        reminders.REQUEUE_AFTER = REQUEUE_AFTER  # the dispatcher's, in this process only
+        dispatch.REQUEUE_AFTER = REQUEUE_AFTER  # the dispatcher's, in this process only
         _common.database_ready()
         patients_due_now(args.reminders)
         print(f"soak: {args.reminders:,} reminders due, broker {redis.url} (own redis-server), "
@@ -193,7 +195,9 @@ def main() -> int:
             now = clock.monotonic()
             if now >= next_dispatch:
                 try:
-                    result = reminders.reminders_dispatch()
+                    result = SimpleNamespace(
+                        **reminders_dispatch_task()
+                    )  # publishes what it hands out
                 except Exception as exc:  # the broker is down: rows wait for the requeue
                     dispatch_failures += 1
                     log(f"dispatcher: publishing failed ({type(exc).__name__})")

@@ -4,9 +4,10 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from config.security import swagger_ui_view
-from journals import api as journals_api
-from journals import api_exports
 from journals.api import ENTRY_ROUTES
+from journals.flags import api as flags_api
+from journals.interop import api as interop_api
+from journals.reminders import api as reminders_api
 from patients import api as patients_api
 
 router = SimpleRouter()
@@ -14,10 +15,10 @@ router.register("patients", patients_api.PatientsViewSet, basename="patient")
 router.register("care-team", patients_api.CareTeamViewSet, basename="care-team")
 router.register("access-log", patients_api.AccessLogViewSet, basename="access-log")
 router.register("invitations", patients_api.InvitationViewSet, basename="invitation")
-router.register("flags", journals_api.FlagViewSet, basename="flag")
+router.register("flags", flags_api.FlagViewSet, basename="flag")
 router.register(
     r"patients/(?P<patient_pk>[0-9a-f-]+)/reviews",
-    journals_api.PatientReviewViewSet,
+    flags_api.PatientReviewViewSet,
     basename="patient-review",
 )
 for prefix, (own, of_patient) in ENTRY_ROUTES.items():
@@ -36,34 +37,34 @@ api_v1 = [
     path("me/", patients_api.MeView.as_view(), name="me"),
     path(
         "reminder-settings/",
-        journals_api.ReminderSettingsView.as_view(),
+        reminders_api.ReminderSettingsView.as_view(),
         name="reminder-settings",
     ),
     re_path(
         r"^patients/(?P<patient_pk>[0-9a-f-]+)/thresholds/$",
-        journals_api.PatientThresholdsView.as_view(),
+        flags_api.PatientThresholdsView.as_view(),
         name="patient-thresholds",
     ),
-    # Exports and imports (issue #7): journals/api_exports.py
-    path("me/fhir/", api_exports.MeFhirView.as_view(), name="me-fhir"),
+    # Exports and imports (issue #7): journals/interop_api.py
+    path("me/fhir/", interop_api.MeFhirView.as_view(), name="me-fhir"),
     re_path(
         r"^patients/(?P<patient_pk>[0-9a-f-]+)/fhir/$",
-        api_exports.PatientFhirView.as_view(),
+        interop_api.PatientFhirView.as_view(),
         name="patient-fhir",
     ),
     re_path(
         r"^me/export/(?P<kind>[a-z]+)\.csv$",
-        api_exports.MeCsvExportView.as_view(),
+        interop_api.MeCsvExportView.as_view(),
         name="me-export",
     ),
     re_path(
         r"^patients/(?P<patient_pk>[0-9a-f-]+)/export/(?P<kind>[a-z]+)\.csv$",
-        api_exports.PatientCsvExportView.as_view(),
+        interop_api.PatientCsvExportView.as_view(),
         name="patient-export",
     ),
     re_path(
         r"^me/import/(?P<kind>[a-z]+)\.csv$",
-        api_exports.MeCsvImportView.as_view(),
+        interop_api.MeCsvImportView.as_view(),
         name="me-import",
     ),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

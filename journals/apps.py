@@ -6,6 +6,6 @@ class JournalsConfig(AppConfig):
     verbose_name = "Pain, sleep and use journal"
 
     def ready(self) -> None:
-        from journals import triage
+        from journals.flags import triage
 
         triage.connect_signals()

@@ -13,7 +13,6 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from statistics import median_low
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from journals import safety
-from journals.choices import Form, MixedWith, PainLocation, Substance, Unit, in_sentence, unit_name
+from journals.choices import Form, MixedWith, PainLocation, Substance, Unit
 from journals.models import PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.safety import SafetyNote
 from journals.selectors import (
@@ -30,7 +29,7 @@ from journals.selectors import (
     entries_in_local_dates,
     local_midnight,
 )
-from journals.trends import format_minutes
+from journals.text import amount_text, form_text, format_minutes, plain_number
 from patients.models import User
 
 PEG_EVERY_DAYS = 7
@@ -45,17 +44,6 @@ USUAL_SLEEP_TIMES = {
     "rise_at": time(6, 45),
 }
 MINUTES_PER_DAY = 24 * 60
-
-
-def plain_number(value: Decimal | int) -> str:
-    """3.500 -> "3.5", 10.000 -> "10", 5 -> "5" (``normalize`` would give "1E+1")."""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def amount_text(amount: Decimal, unit: str) -> str:
-    """An amount with its unit, as Today and History write it: "2.5 g", "1 tablet"."""
-    return f"{plain_number(amount)} {unit_name(unit, amount)}"
 
 
 # Evening check-in --------------------------------------------------------------------------
@@ -88,22 +76,6 @@ def kratom_initial(*, patient: User) -> dict[str, Any]:
         "mixed_with": last.mixed_with,
         "reason": last.reason,
     }
-
-
-def use_form_for(*, substance: str, unit: str) -> str:
-    """The ``form`` the "anything else" rows do not ask for: alcohol is a liquid, a dose
-    counted in tablets is a tablet, and anything else is recorded as "other"."""
-    if substance == Substance.ALCOHOL:
-        return Form.LIQUID
-    return Form.TABLET if unit == Unit.TABLET else Form.OTHER
-
-
-def form_text(*, substance: str, form: str, unit: str) -> str:
-    """The form in words, or "" when it is the one a check-in fills in (alcohol's "liquid",
-    a kratom form of "other"): it would tell nothing the patient chose."""
-    if form == use_form_for(substance=substance, unit=unit):
-        return ""
-    return in_sentence(Form(form).label) if form in Form.values else form
 
 
 # Morning diary -----------------------------------------------------------------------------

@@ -158,3 +158,11 @@ def unit_fits_q() -> models.Q:
             case = models.Q(substance=substance, form=form)
         q |= case & models.Q(unit__in=sorted(units))
     return q
+
+
+def use_form_for(*, substance: str, unit: str) -> str:
+    """The ``form`` the "anything else" rows do not ask for: alcohol is a liquid, a dose
+    counted in tablets is a tablet, and anything else is recorded as "other"."""
+    if substance == Substance.ALCOHOL:
+        return Form.LIQUID
+    return Form.TABLET if unit == Unit.TABLET else Form.OTHER

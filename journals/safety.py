@@ -4,21 +4,24 @@ Short, neutral, never blocking and never a dose recommendation: a note says what
 and that the care team can see it. Pure functions over the patient's use entries, and one
 selector, ``uses_for_notes``, that loads everything they need for one local day.
 
-- Co-use: kratom (any form) and alcohol or a sedative (benzodiazepine, opioid, gabapentinoid,
-  other sedative) on one local day, or within 6 hours of each other across midnight (the
-  ``co_use`` rule's window: kratom at 23:30 and drinks at 00:30 is the before-bed case the
-  note is for). The note marks both days. Cannabis does not count. The window is CLINICAL.md's,
-  not a care team's override: what a patient is told does not depend on their clinic.
+- Co-use (``co_use_pairs``, the one definition the ``co_use`` flag, the clinician's chart and
+  this note share): kratom (any form) and alcohol or a sedative (benzodiazepine, opioid,
+  gabapentinoid, other sedative) taken within the window of each other, in either order,
+  across midnight (kratom at 23:30 and drinks at 00:30 is the before-bed case). Both on one
+  calendar day but further apart is not co-use. A pair marks both its local days. Cannabis
+  does not count. The note's window is CLINICAL.md's 6 hours, not a care team's override:
+  what a patient is told does not depend on their clinic.
 - Above the usual range: a kratom leaf dose (powder, capsule or tea, in grams) larger than the
   highest single leaf dose of the 28 days before it, provided at least 5 leaf doses were logged
   in those 28 days (with fewer there is no usual range yet, and no note). Extract and 7-OH
   milligrams are not comparable with leaf grams and never count, on either side.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from journals.choices import SEDATING_SUBSTANCES, Substance, Unit
@@ -39,6 +42,7 @@ class SafetyNote:
     text: str
 
 
+CO_USE_LABEL = "Kratom with alcohol or a sedative"  # the clinician's chart marks
 CO_USE = SafetyNote(
     kind="co_use",
     title="Kratom with alcohol or sedatives",
@@ -63,24 +67,46 @@ def leaf_grams(use: UseEntry) -> Decimal | None:
     return use.amount if use.is_kratom_leaf and use.unit == Unit.G else None
 
 
+class Taken(Protocol):
+    @property
+    def substance(self) -> str: ...
+
+
+T = TypeVar("T", bound=Taken)
+
+
+def co_use_pairs(
+    uses: Iterable[T], *, at: Callable[[T], datetime], window: timedelta
+) -> list[tuple[T, T]]:
+    """Every (kratom, alcohol or sedative) pair taken within ``window`` (inclusive) of each
+    other, in either order, across midnight: co-use, as CLINICAL.md defines it."""
+    kratom = [use for use in uses if use.substance == Substance.KRATOM]
+    sedating = [use for use in uses if use.substance in SEDATING_SUBSTANCES]
+    return [(k, s) for k in kratom for s in sedating if abs(at(k) - at(s)) <= window]
+
+
 def co_use_days(
     uses: Iterable[UseEntry], *, zone: ZoneInfo, window: timedelta = CO_USE_WINDOW
 ) -> set[date]:
-    """The local days of kratom and of alcohol or a sedative taken with each other: on the
-    same local day, or within ``window`` in either order (then both days count)."""
-    kratom, sedating = [], []
-    for use in uses:
-        if use.substance == Substance.KRATOM:
-            kratom.append(use.taken_at)
-        elif use.substance in SEDATING_SUBSTANCES:
-            sedating.append(use.taken_at)
-    days: set[date] = set()
-    for k in kratom:
-        for s in sedating:
-            k_day, s_day = local_day(k, zone), local_day(s, zone)
-            if k_day == s_day or abs(k - s) <= window:
-                days |= {k_day, s_day}
-    return days
+    """The local days of both doses of every co-use pair (``co_use_pairs``)."""
+    pairs = co_use_pairs(uses, at=lambda use: use.taken_at, window=window)
+    return {local_day(use.taken_at, zone) for pair in pairs for use in pair}
+
+
+def patient_co_use_days(*, patient: User, since: date, until: date, window_hours: int) -> set[date]:
+    """The patient's co-use days from ``since`` to ``until`` with the care team's window (the
+    ``co_use`` flag's), as the clinician's chart marks them: one query."""
+    zone = patient.patient_profile.zone
+    uses = entries_in_local_dates(
+        UseEntry.objects.filter(
+            patient=patient, substance__in=[Substance.KRATOM, *SEDATING_SUBSTANCES]
+        ).only("taken_at", "substance"),
+        zone=zone,
+        since=since - timedelta(days=1),  # a pair across the first or the last midnight
+        until=until + timedelta(days=1),
+    )
+    days = co_use_days(uses, zone=zone, window=timedelta(hours=window_hours))
+    return {day for day in days if since <= day <= until}
 
 
 def usual_leaf_max(uses: Iterable[UseEntry], *, before: datetime) -> Decimal | None:

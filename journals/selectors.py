@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -160,3 +160,10 @@ def history_entries(
         for entry in querysets[kind].filter(pk__in=ids):
             found[kind, entry.pk] = entry
     return found
+
+
+def moment_of(entry: JournalEntry) -> datetime:
+    """The instant an entry is placed at: its time, or a sleep diary's bedtime."""
+    if isinstance(entry, SleepEntry):
+        return entry.bedtime
+    return cast(datetime, getattr(entry, entry.moment_field))

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from config.api import AnyRoleAPIView, ClinicianViewSet, PatientViewSet
 from config.schema import VALIDATION_ERROR
-from journals import triage
+from journals.flags import triage
 from patients import services
 from patients.audit import audit_reads
 from patients.auth import signin_failed, token_create

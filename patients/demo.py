@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from journals.choices import Form, MixedWith, PainLocation, Reason, Substance, Unit
-from journals.flags import flags_evaluate
+from journals.flags.services import flags_evaluate
 from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.validators import night_of_for
 from patients.models import Authenticator, Role, User

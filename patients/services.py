@@ -16,6 +16,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from knox.models import AuthToken
 
+from config.celery import publish_on_commit
 from patients import audit
 from patients.mfa import (
     BACKUP_CODE_COUNT,
@@ -181,10 +182,12 @@ def care_team_restore(*, membership: CareTeamMembership) -> CareTeamMembership:
     return membership
 
 
+# The task that sends an invitation's email, by its stable name (``patients.tasks``).
+INVITATION_SEND_TASK = "patients.tasks.invitation_send_task"
+
+
 def invitation_create(*, clinician: User, email: str) -> Invitation:
     """Record an invitation and send its email after the transaction commits."""
-    from patients.tasks import invitation_send_task
-
     now = timezone.now()
     invitation = Invitation.objects.create(
         email=normalize_email(email),
@@ -193,7 +196,7 @@ def invitation_create(*, clinician: User, email: str) -> Invitation:
         created_at=now,
         expires_at=now + settings.INVITATION_TTL,
     )
-    invitation_send_task.delay_on_commit(str(invitation.id))  # type: ignore[attr-defined]
+    publish_on_commit(INVITATION_SEND_TASK, str(invitation.id))
     return invitation
 
 

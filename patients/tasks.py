@@ -4,6 +4,7 @@ from patients import services
 
 
 @shared_task(
+    name=services.INVITATION_SEND_TASK,
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=True,

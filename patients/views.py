@@ -19,9 +19,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from journals import triage
-from journals.forms import ReminderSettingsForm
-from journals.services import reminder_settings_get, reminder_settings_update
+from journals.flags import triage
+from journals.reminders.forms import ReminderSettingsForm
+from journals.reminders.services import reminder_settings_get, reminder_settings_update
 from patients import services
 from patients.audit import audit_reads
 from patients.auth import (

@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from journals.models import Flag, Review, Rule, Severity
-from journals.reminders import unsubscribe_token
+from journals.reminders.compose import unsubscribe_token
 from patients import services
 from patients.models import Invitation, User
 from tests.conftest import client_for

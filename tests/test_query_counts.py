@@ -34,7 +34,7 @@ from journals.models import (
     SleepEntry,
     UseEntry,
 )
-from journals.reminders import unsubscribe_token
+from journals.reminders.compose import unsubscribe_token
 from patients import services
 from patients.models import AuditAction, AuditEvent, Clinic, Invitation, User
 from tests.conftest import client_for

@@ -162,7 +162,7 @@ def broker_transport_options(url: str) -> dict[str, object]:
     if url.startswith(("redis", "rediss")):
         # Redis hands an unacknowledged message to another worker after the visibility
         # timeout: far above any task's time limit and retry countdown, so a slow task is
-        # never doubled. (A worker that dies is covered sooner: journals/reminders.py, leases.)
+        # never doubled. (A worker that dies is covered sooner: journals/reminders/send.py, leases.)
         return {"visibility_timeout": 60 * 60}
     return {}
 
@@ -179,7 +179,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Absence rules (stopped_logging) and trends need a clock, not only entry writes.
     "flags-sweep": {"task": "journals.tasks.flags_sweep_task", "schedule": 60 * 60},
     # At the start of every minute; a run left over from a stalled beat is dropped, since
-    # the next one covers its window (journals/reminders.py, CATCH_UP).
+    # the next one covers its window (journals/reminders/dispatch.py, CATCH_UP).
     "reminders-dispatch": {
         "task": "journals.tasks.reminders_dispatch_task",
         "schedule": crontab(),
@@ -187,7 +187,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 
-# Reminders (journals/reminders.py). A worker holds a delivery for the lease while it
+# Reminders (journals/reminders/). A worker holds a delivery for the lease while it
 # sends; the send's hard time limit stays below it, so a live sender is never doubled.
 REMINDER_SEND_TIME_LIMIT_SECONDS = env.int("REMINDER_SEND_TIME_LIMIT_SECONDS", default=30)
 REMINDER_SEND_LEASE_SECONDS = env.int("REMINDER_SEND_LEASE_SECONDS", default=120)

@@ -1,11 +1,8 @@
 """History: entries by day, newest first; edit and delete."""
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Any, cast
+from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -20,22 +17,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from journals import services
-from journals.checkin import amount_text, form_text
-from journals.choices import MixedWith, PainLocation, Reason, SleepQuality, Substance, in_sentence
 from journals.forms import FORM_BY_KIND
-from journals.models import JournalEntry, PainEntry, PegAssessment, SleepEntry, UseEntry
-from journals.selectors import ENTRY_KINDS, history_entries, history_index
-from journals.trends import format_minutes
+from journals.models import JournalEntry
+from journals.selectors import ENTRY_KINDS, history_entries, history_index, moment_of
+from journals.text import KIND_NAMES, describe, history_row
 from patients.permissions import SignedInRequest, get_own_entry, own_entries, patient_required
 
 PER_PAGE = 30
-# What a row and a page call each kind: (heading, noun in a sentence).
-KIND_NAMES = {
-    "pain": ("Pain", "pain entry"),
-    "peg": ("Weekly pain check (PEG)", "weekly pain check"),
-    "sleep": ("Sleep diary", "sleep diary"),
-    "use": ("Use", "use entry"),
-}
 # The GET parameters that place someone in History; edit and delete send them back there.
 HISTORY_PARAMS = ("kind", "from", "to", "page")
 
@@ -75,16 +63,6 @@ class HistoryFilterForm(forms.Form):
         kind = data.get("kind") or "all"
         kinds = list(ENTRY_KINDS) if kind == "all" else [kind]
         return kinds, data.get("from"), data.get("to")
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    kind: str
-    entry: JournalEntry
-    day: date
-    moment: datetime
-    heading: str
-    summary: str
 
 
 @require_safe
@@ -149,131 +127,6 @@ def _is_below_one(raw: str) -> bool:
         return int(raw) < 1
     except ValueError:
         return False
-
-
-def history_row(kind: str, entry: JournalEntry, day: date, moment: datetime) -> HistoryRow:
-    return HistoryRow(
-        kind=kind,
-        entry=entry,
-        day=day,
-        moment=moment,
-        heading=KIND_NAMES[kind][0],
-        summary=describe(entry),
-    )
-
-
-def describe(entry: JournalEntry) -> str:
-    """The key values of an entry in words, for a patient reading their own journal."""
-    if isinstance(entry, PainEntry):
-        parts = _describe_pain(entry)
-    elif isinstance(entry, PegAssessment):
-        parts = _describe_peg(entry)
-    elif isinstance(entry, SleepEntry):
-        parts = _describe_sleep(entry)
-    elif isinstance(entry, UseEntry):
-        parts = _describe_use(entry)
-    else:
-        raise TypeError(f"No description for {type(entry).__name__}")
-    return " · ".join(parts)
-
-
-def moment_of(entry: JournalEntry) -> datetime:
-    """The instant an entry is placed at: its time, or a sleep diary's bedtime."""
-    if isinstance(entry, SleepEntry):
-        return entry.bedtime
-    return cast(datetime, getattr(entry, entry.moment_field))
-
-
-def _describe_pain(entry: PainEntry) -> list[str]:
-    parts = [f"Pain {entry.intensity}/10"]
-    if entry.locations:
-        places = [_label(PainLocation, value) for value in entry.locations]
-        parts.append(", ".join(places).capitalize())
-    return parts
-
-
-def _describe_peg(entry: PegAssessment) -> list[str]:
-    return [
-        f"Pain on average {entry.pain_average}/10",
-        f"interference with enjoyment of life {entry.enjoyment_interference}/10",
-        f"with general activity {entry.activity_interference}/10",
-        f"PEG score {entry.score}",
-    ]
-
-
-def _describe_sleep(entry: SleepEntry) -> list[str]:
-    bedtime, rise = timezone.localtime(entry.bedtime), timezone.localtime(entry.rise_at)
-    return [
-        _night_of(entry.night_of),
-        f"in bed {bedtime:%H:%M} → up {rise:%H:%M}",
-        _total_sleep(entry.total_sleep_min),
-        f"efficiency {entry.sleep_efficiency_pct}%",
-        f"quality {SleepQuality(entry.quality).label}",
-    ]
-
-
-def _night_of(night: date) -> str:
-    return f"Night of {night:%a} {night.day} {night:%b}"
-
-
-def _total_sleep(minutes: int) -> str:
-    return f"total sleep {format_minutes(minutes)}"
-
-
-def _describe_use(entry: UseEntry) -> list[str]:
-    """What the patient chose: no form a check-in filled in, no "mixed with nothing"."""
-    dose = _dose(entry.substance, entry.amount, entry.unit, entry.form)
-    if entry.product:
-        dose += f" ({entry.product})"
-    parts = [dose]
-    if entry.mixed_with != MixedWith.NONE:
-        parts.append(f"mixed with {in_sentence(_label(MixedWith, entry.mixed_with))}")
-    if entry.reason:
-        parts.append(_reason(entry.reason))
-    return parts
-
-
-def _dose(substance: str, amount: Decimal, unit: str, form: str) -> str:
-    """E.g. "Kratom 3.5 g powder", "Alcohol 1 standard drink"."""
-    words = f"{_label(Substance, substance)} {amount_text(amount, unit)}"
-    shown_form = form_text(substance=substance, form=form, unit=unit)
-    return f"{words} {shown_form}" if shown_form else words
-
-
-def _reason(reason: str) -> str:
-    return f"for {in_sentence(_label(Reason, reason))}"
-
-
-def describe_seen(values: Mapping[str, Any]) -> str:
-    """The values a flag's rule saw of an entry (its evidence, ``journals.flags``) in the
-    words ``describe`` uses; a value it has no words for shows as its name and value."""
-    seen = dict(values)
-    parts: list[str] = []
-    try:
-        if {"substance", "amount", "unit", "form"} <= seen.keys():
-            amount = Decimal(str(seen.pop("amount")))
-            parts.append(_dose(seen.pop("substance"), amount, seen.pop("unit"), seen.pop("form")))
-        if seen.get("reason"):
-            parts.append(_reason(seen.pop("reason")))
-        if "intensity" in seen:
-            parts.append(f"Pain {seen.pop('intensity')}/10")
-        if "night_of" in seen:
-            parts.append(_night_of(date.fromisoformat(seen.pop("night_of"))))
-        if "total_sleep_min" in seen:
-            parts.append(_total_sleep(int(seen.pop("total_sleep_min"))))
-        if "sleep_efficiency_pct" in seen:
-            parts.append(f"efficiency {seen.pop('sleep_efficiency_pct')}%")
-    except (ArithmeticError, TypeError, ValueError):  # not as the flag engine writes them
-        parts, seen = [], dict(values)
-    shown = {name: value for name, value in seen.items() if value not in ("", None)}
-    return " · ".join([*parts, *(f"{n.replace('_', ' ')} {shown[n]}" for n in sorted(shown))])
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
 
 
 def _own_entry(request: SignedInRequest, kind: str, entry_id: uuid.UUID) -> JournalEntry:

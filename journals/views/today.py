@@ -14,7 +14,7 @@ from journals import checkin, services
 from journals.forms import EveningCheckinForms, SleepDiaryForm
 from journals.models import SleepEntry
 from journals.selectors import checkin_evening
-from journals.trends import format_minutes
+from journals.text import format_minutes
 from journals.validators import day_in_words
 from patients.permissions import SignedInRequest, patient_required
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from journals.choices import Form, Substance, Unit
-from journals.flags import evidence_now
+from journals.flags.services import evidence_now
 from journals.models import Flag, FlagStatus, Rule, Severity
 from patients.models import User
 from tests.browser.conftest import at, berlin_today

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from journals.flags.tasks import flags_evaluate_task
 from journals.models import Flag, FlagStatus
-from journals.tasks import flags_evaluate_task
 from tests.conftest import client_for
 from tests.integration.processes import WAIT_S, wait_for
 

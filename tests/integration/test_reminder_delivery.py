@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from journals.models import Delivery, DeliveryStatus
-from journals.tasks import delivery_send_task, reminders_dispatch_task
+from journals.reminders.tasks import delivery_send_task, reminders_dispatch_task
 from tests.factories import PainEntryFactory
 from tests.integration.processes import WAIT_S, mails_to, wait_for
 from tests.integration.reminders import dispatch_at, patient_due_now

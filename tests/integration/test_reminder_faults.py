@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from journals.flags.tasks import flags_sweep_task
 from journals.models import Delivery, DeliveryStatus, Flag, UseEntry
-from journals.tasks import flags_sweep_task
 from tests.conftest import client_for
 from tests.integration.processes import RedisServer, Worker, mails_to, wait_for
 from tests.integration.reminders import dispatch_at, patient_due_now

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from journals.exports import escape_formula
+from journals.interop.csv_io import escape_formula
 from patients.models import AuditAction, AuditEvent
 from tests.conftest import client_for
 from tests.factories import (

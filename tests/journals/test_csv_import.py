@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from journals.exports import IMPORT_MAX_BYTES, ImportInvalid, csv_import
+from journals.interop.csv_io import IMPORT_MAX_BYTES, ImportInvalid, csv_import
 from journals.models import PainEntry, SleepEntry, UseEntry
 from patients.models import AuditAction, AuditEvent
 from tests.conftest import client_for

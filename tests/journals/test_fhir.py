@@ -10,7 +10,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
-from journals.fhir import FHIR_JSON, MITRA_CODES, PHR_SLEEP, journal_bundle
+from journals.interop.fhir import FHIR_JSON, MITRA_CODES, PHR_SLEEP, journal_bundle
 from patients.models import AuditAction, AuditEvent
 from tests.conftest import client_for
 from tests.factories import (

@@ -19,25 +19,29 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.celery import app as celery_app
 from journals import services, tasks
 from journals.choices import Form, Reason, Substance, Unit
-from journals.flags import (
+from journals.flags import services as flag_services
+from journals.flags.rules import (
     Dose,
     History,
     Night,
     PainReading,
-    _upsert,
-    evidence_changed,
     findings_for,
-    flags_evaluate,
-    history_load,
-    patients_to_sweep,
     rule_escalation,
     rule_frequent_use,
     rule_high_daily_total,
     rule_pain_worsening,
     rule_poor_sleep,
     rule_withdrawal,
+)
+from journals.flags.services import (
+    _upsert,
+    evidence_changed,
+    flags_evaluate,
+    history_load,
+    patients_to_sweep,
 )
 from journals.models import (
     ClinicThresholds,
@@ -48,6 +52,7 @@ from journals.models import (
     Rule,
     UseEntry,
 )
+from journals.queue import FLAGS_EVALUATE_TASK
 from journals.thresholds import Thresholds, effective_thresholds
 from patients.models import User
 from tests.factories import PainEntryFactory, SleepEntryFactory, UseEntryFactory
@@ -650,7 +655,7 @@ def test_after_acknowledging_the_same_evidence_opens_no_new_flag(alice, bob):
     drink(alice, at(ago(2), 19))
     dose(alice, at(ago(2), 21))
     [flag] = evaluate(alice)
-    services.flag_acknowledge(flag=flag, clinician=bob, note="Talked about it.")
+    flag_services.flag_acknowledge(flag=flag, clinician=bob, note="Talked about it.")
 
     assert evaluate(alice) == []
     assert [f.status for f in flags_of(alice, "co_use")] == ["acknowledged"]
@@ -660,7 +665,7 @@ def test_after_acknowledging_a_new_occurrence_opens_a_new_flag(alice, bob):
     drink(alice, at(ago(3), 19))
     dose(alice, at(ago(3), 21))
     [flag] = evaluate(alice)
-    services.flag_acknowledge(flag=flag, clinician=bob)
+    flag_services.flag_acknowledge(flag=flag, clinician=bob)
     later = [drink(alice, at(ago(1), 19)), dose(alice, at(ago(1), 21))]
 
     evaluate(alice)
@@ -674,7 +679,7 @@ def test_after_acknowledging_a_new_occurrence_opens_a_new_flag(alice, bob):
 def test_after_resolving_stopped_logging_the_same_gap_opens_no_new_flag(alice, bob):
     pain(alice, at(ago(5), 20), 5)
     [flag] = evaluate(alice)
-    services.flag_resolve(flag=flag, clinician=bob, note="Phoned, on holiday.")
+    flag_services.flag_resolve(flag=flag, clinician=bob, note="Phoned, on holiday.")
 
     assert evaluate(alice, today=TODAY + timedelta(days=2)) == []
 
@@ -682,7 +687,7 @@ def test_after_resolving_stopped_logging_the_same_gap_opens_no_new_flag(alice, b
 def test_a_new_gap_after_logging_again_opens_a_new_stopped_logging_flag(alice, bob):
     pain(alice, at(ago(5), 20), 5)
     [flag] = evaluate(alice)
-    services.flag_resolve(flag=flag, clinician=bob)
+    flag_services.flag_resolve(flag=flag, clinician=bob)
     pain(alice, at(TODAY, 13), 4)
 
     later = TODAY + timedelta(days=4)
@@ -863,11 +868,21 @@ def test_any_history_evaluated_twice_keeps_one_open_flag_per_rule(alice, entries
 # Celery: enqueue after commit, the task, the sweep ---------------------------------------
 
 
+def record_evaluations(monkeypatch, sent: list[str]) -> None:
+    """The evaluations the journal publishes (by the task's name, ``journals.queue``)."""
+
+    def send_task(name: str, args: tuple[str, ...]) -> None:
+        assert name == FLAGS_EVALUATE_TASK
+        sent.extend(args)
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)
+
+
 def test_saving_an_entry_enqueues_one_evaluation_after_commit(
     alice, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent: list[str] = []
-    monkeypatch.setattr(tasks.flags_evaluate_task, "delay", sent.append)
+    record_evaluations(monkeypatch, sent)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.entry_create(
@@ -883,7 +898,7 @@ def test_a_check_in_of_several_entries_enqueues_one_evaluation(
     alice, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent: list[str] = []
-    monkeypatch.setattr(tasks.flags_evaluate_task, "delay", sent.append)
+    record_evaluations(monkeypatch, sent)
     use = {
         "taken_at": at(TODAY, 9),
         "substance": Substance.KRATOM,
@@ -909,7 +924,7 @@ def test_changing_or_deleting_an_entry_enqueues_an_evaluation(
     alice, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent: list[str] = []
-    monkeypatch.setattr(tasks.flags_evaluate_task, "delay", sent.append)
+    record_evaluations(monkeypatch, sent)
     entry = pain(alice, at(TODAY, 9), 4)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -923,10 +938,10 @@ def test_changing_or_deleting_an_entry_enqueues_an_evaluation(
 def test_a_broker_that_is_down_does_not_fail_the_save(
     alice, django_capture_on_commit_callbacks, monkeypatch
 ):
-    def down(patient_id: str) -> None:
+    def down(name: str, args: tuple[str, ...]) -> None:
         raise OSError("broker down")
 
-    monkeypatch.setattr(tasks.flags_evaluate_task, "delay", down)
+    monkeypatch.setattr(celery_app, "send_task", down)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.entry_create(

@@ -6,8 +6,9 @@ import sys
 from django.conf import settings
 
 from config.celery import app
-from journals.reminders import MAX_ATTEMPTS, retry_delay
-from journals.tasks import delivery_send_task
+from journals.reminders.dispatch import MAX_ATTEMPTS
+from journals.reminders.send import retry_delay
+from journals.reminders.tasks import delivery_send_task
 
 
 def test_a_send_holds_its_lease_longer_than_it_may_run():

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from journals.models import ReminderKind, ReminderSettings
-from journals.reminders import unsubscribe_token, unsubscribe_url
-from journals.services import reminder_settings_get
+from journals.reminders.compose import unsubscribe_token, unsubscribe_url
+from journals.reminders.services import reminder_settings_get
 
 pytestmark = pytest.mark.django_db
 

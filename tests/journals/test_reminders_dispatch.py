@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from journals.models import Delivery, DeliveryStatus, ReminderKind, ReminderSettings
-from journals.reminders import (
+from journals.reminders.dispatch import (
     GIVE_UP_AFTER,
     MAX_ATTEMPTS,
     REQUEUE_AFTER,
@@ -39,7 +39,7 @@ TODAY = date(2026, 6, 10)
 def dispatch_way(request, monkeypatch):
     """Every test both ways: PostgreSQL's arrays, and the plain ORM other databases take."""
     if request.param == "portable":
-        monkeypatch.setattr("journals.reminders._on_postgresql", lambda: False)
+        monkeypatch.setattr("journals.reminders.due.on_postgresql", lambda: False)
 
 
 def _patient(joined: datetime = EVENING - timedelta(days=1), **reminders) -> object:
@@ -284,7 +284,7 @@ def test_a_lost_message_is_handed_out_again_and_a_stale_one_given_up():
 def test_a_run_hands_out_every_new_row_but_only_a_bounded_number_of_old_ones(monkeypatch):
     patients = [_patient() for _ in range(3)]
     _dispatch_at(EVENING)
-    monkeypatch.setattr("journals.reminders.REQUEUE_LIMIT", 2)
+    monkeypatch.setattr("journals.reminders.dispatch.REQUEUE_LIMIT", 2)
     late = _patient(evening_time=time(21, 5))
 
     result = _dispatch_at(EVENING + REQUEUE_AFTER + timedelta(minutes=1))

@@ -9,14 +9,9 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journals.models import Delivery, ReminderKind, ReminderSettings
-from journals.reminders import (
-    CATCH_UP,
-    due_instant,
-    in_quiet_hours,
-    reminders_dispatch,
-    wall_windows,
-)
+from journals.models import Delivery, ReminderKind, ReminderSettings, in_quiet_hours
+from journals.reminders.dispatch import CATCH_UP, reminders_dispatch
+from journals.reminders.due import due_instant, wall_windows
 from tests.factories import PatientFactory
 
 ZONES = (

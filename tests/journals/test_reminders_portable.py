@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from journals import reminders
 from journals.models import Delivery, DeliveryStatus, ReminderKind, ReminderSettings
-from journals.reminders import CATCH_UP, Due, deliveries_create, patients_due
+from journals.reminders import due as reminders_due
+from journals.reminders.dispatch import CATCH_UP, deliveries_create
+from journals.reminders.due import Due, patients_due
 from tests.factories import PainEntryFactory, PatientFactory, SleepEntryFactory, UseEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def _due_both_ways(monkeypatch, end: datetime) -> tuple[set, set]:
 
     postgresql = due()
     with monkeypatch.context() as patch:
-        patch.setattr(reminders, "_on_postgresql", lambda: False)
+        patch.setattr(reminders_due, "on_postgresql", lambda: False)
         portable = due()
     return postgresql, portable
 
@@ -120,9 +121,9 @@ def test_both_ways_write_the_same_rows_and_return_the_ids_of_new_ones(monkeypatc
     second_way = "portable" if first_way == "postgresql" else "postgresql"
 
     with time_machine.travel(at, tick=False):
-        monkeypatch.setattr(reminders, "_on_postgresql", ways[first_way])
+        monkeypatch.setattr(reminders_due, "on_postgresql", ways[first_way])
         first = deliveries_create(due[:2], now=at)
-        monkeypatch.setattr(reminders, "_on_postgresql", ways[second_way])
+        monkeypatch.setattr(reminders_due, "on_postgresql", ways[second_way])
         second = deliveries_create(due, now=at)  # the third; the first two exist
         again = deliveries_create(due, now=at)
 

@@ -10,9 +10,10 @@ from django.core import mail
 from django.test import override_settings
 
 from journals.models import Delivery, DeliveryStatus, Flag, Rule, Severity
-from journals.reminders import Outcome, delivery_send, reminders_dispatch
-from journals.services import reminder_settings_update
-from journals.tasks import delivery_send_task
+from journals.reminders.dispatch import reminders_dispatch
+from journals.reminders.send import Outcome, delivery_send
+from journals.reminders.services import reminder_settings_update
+from journals.reminders.tasks import delivery_send_task
 from patients import services as patient_services
 from tests.factories import (
     ClinicFactory,

@@ -12,18 +12,18 @@ from itertools import pairwise
 import pytest
 import time_machine
 
-from journals.charts import DateAxis, journal_charts, kratom_chart, pain_chart, sleep_chart
 from journals.choices import Form, Substance, Unit
 from journals.metrics import sleep_metrics
-from journals.trends import (
+from journals.reports.charts import DateAxis, journal_charts, kratom_chart, pain_chart, sleep_chart
+from journals.reports.trends import (
     TrendSeries,
-    format_minutes,
     patient_today,
     summary_since,
     trend_series,
     weekly_summary,
     window_days,
 )
+from journals.text import format_minutes
 from tests.factories import (
     PainEntryFactory,
     PegAssessmentFactory,

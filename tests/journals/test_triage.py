@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from journals import services
 from journals.choices import Form, Substance, Unit
+from journals.flags import services as flag_services
+from journals.flags.triage import TriageRow, summaries_refresh, triage_list, triage_rows
+from journals.flags.triage import row_of as row_of_summary
 from journals.metrics import sleep_metrics
 from journals.models import (
     Flag,
@@ -22,8 +25,6 @@ from journals.models import (
     TriageSummary,
     UseEntry,
 )
-from journals.triage import TriageRow, summaries_refresh, triage_list, triage_rows
-from journals.triage import row_of as row_of_summary
 from patients import services as patient_services
 from patients.models import CareTeamMembership, Clinic, PatientProfile, Role, User
 from tests.factories import (
@@ -518,10 +519,10 @@ def test_every_change_to_entries_flags_or_reviews_shows_on_the_next_read(
     raised = flag(alice, Rule.CO_USE, Severity.HIGH)
     assert listed(bob)[alice].open_flags == {"high": 1, "medium": 0, "low": 0}
 
-    services.flag_acknowledge(flag=raised, clinician=bob)  # a QuerySet.update(), no signal
+    flag_services.flag_acknowledge(flag=raised, clinician=bob)  # a QuerySet.update(), no signal
     assert listed(bob)[alice].open_flags == {"high": 0, "medium": 0, "low": 0}
 
-    services.review_create(patient=alice, clinician=bob)
+    flag_services.review_create(patient=alice, clinician=bob)
     assert listed(bob)[alice].unreviewed_entries == 0
 
     services.entry_delete(entry=entry)

@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from journals import services
 from journals.choices import Substance, Unit
-from journals.flags import flags_evaluate
+from journals.flags import services as flag_services
+from journals.flags.services import flags_evaluate
 from journals.models import (
     Flag,
     FlagStatus,
@@ -304,7 +305,7 @@ def test_evidence_of_a_night_shows_its_sleep_in_words(bob_client, alice, frozen_
 
 
 def test_review_times_are_in_the_patients_zone(bob_client, alice, bob, frozen_now):
-    services.review_create(patient=alice, clinician=bob, note="Seen.")
+    flag_services.review_create(patient=alice, clinician=bob, note="Seen.")
 
     html = text_of(bob_client.get(page_url(alice)))
 
@@ -445,7 +446,9 @@ def thresholds_url(patient: User) -> str:
 
 
 def test_the_thresholds_form_shows_effective_and_clinic_values(bob_client, alice, bob):
-    services.thresholds_update(patient=alice, clinician=bob, data={"single_dose_g": Decimal(4)})
+    flag_services.thresholds_update(
+        patient=alice, clinician=bob, data={"single_dose_g": Decimal(4)}
+    )
 
     html = text_of(bob_client.get(page_url(alice)))
 
@@ -465,7 +468,9 @@ def test_valid_thresholds_are_saved(bob_client, alice, bob):
 
 
 def test_blank_thresholds_go_back_to_the_clinic_defaults(bob_client, alice, bob):
-    services.thresholds_update(patient=alice, clinician=bob, data={"single_dose_g": Decimal(4)})
+    flag_services.thresholds_update(
+        patient=alice, clinician=bob, data={"single_dose_g": Decimal(4)}
+    )
 
     bob_client.post(thresholds_url(alice), {"single_dose_g": ""})
 
@@ -543,7 +548,7 @@ def test_queries_do_not_grow_with_flags(bob_client, alice, erin, erin_team, bob,
     for rule in list(Rule)[:10]:
         flag = make_flag(erin, rule=rule)
         if rule != Rule.CO_USE:
-            services.flag_acknowledge(flag=flag, clinician=bob, note="seen")
+            flag_services.flag_acknowledge(flag=flag, clinician=bob, note="seen")
     Review.objects.create(patient=alice, clinician=bob)
     for _ in range(10):
         Review.objects.create(patient=erin, clinician=bob)

@@ -800,13 +800,23 @@ def test_kratom_and_alcohol_in_one_check_in_show_the_co_use_note_on_today(alice,
 
 
 @pytest.mark.parametrize("substance", ["benzodiazepine", "opioid", "gabapentinoid"])
-def test_kratom_and_a_sedative_on_one_day_show_the_co_use_note(alice, evening, substance):
-    UseEntryFactory(patient=alice, taken_at=local(TODAY, 9, 0))
+def test_kratom_and_a_sedative_within_six_hours_show_the_co_use_note(alice, evening, substance):
+    UseEntryFactory(patient=alice, taken_at=local(TODAY, 15, 0))
     UseEntryFactory(
         patient=alice, taken_at=local(TODAY, 21, 0), substance=substance, unit="mg", form="tablet"
     )
 
     assert _notes_on_today(alice) == ["co_use"]
+
+
+def test_kratom_and_a_sedative_on_one_day_but_twelve_hours_apart_show_no_note(alice, evening):
+    """CLINICAL.md: both on one calendar day but further apart than the window is not co-use."""
+    UseEntryFactory(patient=alice, taken_at=local(TODAY, 9, 0))
+    UseEntryFactory(
+        patient=alice, taken_at=local(TODAY, 21, 0), substance="opioid", unit="mg", form="tablet"
+    )
+
+    assert _notes_on_today(alice) == []
 
 
 def test_kratom_alone_shows_no_note(alice, evening):

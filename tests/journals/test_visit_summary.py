@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from journals import services
+from journals.flags import services as flag_services
 from journals.models import Flag, FlagStatus, Review, Rule, Severity
 from patients import services as patient_services
 from patients.models import AuditEvent
@@ -55,9 +55,9 @@ def journal(alice, bob, carol, alice_team):
         )
     patient_services.care_team_add(patient=alice, clinician=carol)
     with time_machine.travel(_at(date(2026, 6, 13), 9), tick=False):
-        services.flag_acknowledge(flag=flag, clinician=bob, note="CLINICIAN-ACK-NOTE")
+        flag_services.flag_acknowledge(flag=flag, clinician=bob, note="CLINICIAN-ACK-NOTE")
     with time_machine.travel(_at(date(2026, 6, 14), 9), tick=False):
-        services.flag_resolve(flag=flag, clinician=carol, note="CLINICIAN-RESOLVE-NOTE")
+        flag_services.flag_resolve(flag=flag, clinician=carol, note="CLINICIAN-RESOLVE-NOTE")
     return flag
 
 
@@ -104,7 +104,7 @@ def test_the_patient_sees_averages_halves_and_flags_without_clinician_notes(
 def test_the_change_is_the_second_half_less_the_first_as_shown(first, second, show, change):
     from decimal import Decimal
 
-    from journals.visit_summary import _change
+    from journals.reports.visit_summary import _change
 
     assert _change(Decimal(first), Decimal(second), show) == change
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from journals import services as journal_services
+from journals.flags import services as flag_services
 from journals.models import Flag, PainEntry, Rule, Severity, SleepEntry
 from patients import audit, services
 from patients.models import AuditAction, AuditEvent, User
@@ -539,7 +540,7 @@ def test_resolving_a_flag_records_the_resolver_and_their_note_and_not_the_acknow
 ):
     services.care_team_add(patient=alice, clinician=carol)
     flag = world["flag"]
-    journal_services.flag_acknowledge(flag=flag, clinician=bob, note="Called her.")
+    flag_services.flag_acknowledge(flag=flag, clinician=bob, note="Called her.")
 
     with time_machine.travel(ACTED_AT, tick=False):
         client_for(carol).post(f"/api/v1/flags/{flag.pk}/resolve/", {"note": "Stopped mixing."})

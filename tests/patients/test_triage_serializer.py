@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
+from journals.flags.triage import TriageRow
 from journals.models import Rule
-from journals.triage import TriageRow
 from patients.serializers import PatientTriageSerializer
 
 counts = st.integers(min_value=0, max_value=500)

@@ -22,7 +22,7 @@ from celery.signals import before_task_publish
 from django.utils import timezone
 
 from config.celery import app
-from journals import reminders, tasks
+from journals import tasks
 from journals.models import Delivery, ReminderKind
 from tests.conftest import client_for
 from tests.security import markers
@@ -148,7 +148,7 @@ def test_a_due_reminder_publishes_the_delivery_id_only(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_dispatch()
+        tasks.reminders_dispatch_task()  # the dispatcher's service returns ids; its task publishes
 
     sends = [m for m in published if m["task"] == "journals.tasks.delivery_send_task"]
     assert [m["args"] for m in sends] == [[str(delivery.pk)]]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from journals import reminders
+from journals import tasks
 from journals.models import Delivery, DeliveryStatus, ReminderKind
 from patients import services
 from patients.models import Invitation
@@ -40,7 +40,7 @@ def test_the_worker_logs_no_patient_data(tmp_path, private_redis):
             local_date=timezone.localdate(timezone=patient.patient_profile.zone),
             due_at=timezone.now(),
         )
-        reminders.reminders_dispatch()
+        tasks.reminders_dispatch_task()
 
         wait_for(lambda: Invitation.objects.get(pk=invitation.pk).sent_at)
         wait_for(lambda: mails_to(mail_dir, markers.INVITED))

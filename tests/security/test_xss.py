@@ -41,7 +41,7 @@ from django.core.validators import validate_email
 from django.utils.html import escape
 
 from journals.models import Delivery, Flag, FlagStatus, ReminderKind, Rule, Severity
-from journals.reminders import compose
+from journals.reminders.compose import compose
 from patients import services as patient_services
 from patients.models import Invitation, User
 from tests.conftest import client_for

@@ -16,11 +16,12 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from journals.charts import Chart, DateAxis, journal_charts
 from journals.metrics import ONE_DECIMAL, half_up
 from journals.models import Flag, Review
+from journals.reports.charts import Chart, DateAxis, journal_charts
+from journals.reports.trends import TrendSeries, trend_series
 from journals.selectors import local_midnight
-from journals.trends import TrendSeries, format_minutes, trend_series
+from journals.text import format_minutes
 from journals.validators import EARLIEST
 from patients.models import User
 

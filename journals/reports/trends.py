@@ -18,6 +18,7 @@ from typing import Literal
 from journals.metrics import ONE_DECIMAL, half_up, peg_score, sleep_metrics
 from journals.models import PainEntry, PegAssessment, SleepEntry, UseEntry
 from journals.selectors import entries_in_local_dates
+from journals.text import format_minutes
 from journals.validators import is_kratom_leaf
 from patients.models import User
 
@@ -151,23 +152,6 @@ def trend_series(*, patient: User, since: date, until: date) -> TrendSeries:
         sleep_quality=dict(sorted(quality.items())),
         kratom_leaf_g={day: leaf_g.get(day, Decimal(0)) for day in sorted(logged)},
     )
-
-
-# Formats shared by the summary, the charts and their tables.
-
-
-def format_decimal(value: Decimal | float | int) -> str:
-    """One decimal, half up: ``5.25`` reads ``5.3``."""
-    return str(half_up(Decimal(str(value)), ONE_DECIMAL))
-
-
-def format_minutes(minutes: Decimal | float | int) -> str:
-    """A duration in whole minutes as hours and minutes: ``6 h 5 min``, ``45 min``, ``7 h``."""
-    total = int(half_up(Decimal(str(minutes))))
-    hours, rest = divmod(total, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 # The weekly summary: this week (the 7 local days ending today) against the week before.

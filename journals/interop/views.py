@@ -12,8 +12,8 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from journals import exports
-from journals.views.history import KIND_NAMES
+from journals.interop import csv_io as exports
+from journals.text import KIND_NAMES
 from patients.audit import audit_patient_export
 from patients.permissions import (
     SignedInRequest,

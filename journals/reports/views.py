@@ -1,4 +1,5 @@
-"""The printable visit summary: the patient's own, and the care team's with review notes."""
+"""The patient's Trends page and the printable visit summary (the patient's own and the care
+team's)."""
 
 import uuid
 from datetime import UTC, date
@@ -8,10 +9,18 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from journals.reports.charts import DateAxis, journal_charts
+from journals.reports.trends import (
+    WINDOW_CHOICES,
+    patient_today,
+    summary_since,
+    trend_series,
+    weekly_summary,
+    window_days,
+)
+from journals.reports.visit_summary import PeriodForm, period_heading, visit_summary
+from journals.safety import CO_USE_LABEL, patient_co_use_days
 from journals.thresholds import effective_thresholds
-from journals.trends import patient_today
-from journals.views.clinician import CO_USE_LABEL, co_use_days
-from journals.visit_summary import PeriodForm, period_heading, visit_summary
 from patients.audit import audit_reads
 from patients.models import User
 from patients.permissions import (
@@ -20,6 +29,31 @@ from patients.permissions import (
     get_patient_for_user,
     patient_required,
 )
+
+
+@require_safe
+@patient_required
+def trends(request: SignedInRequest) -> HttpResponse:
+    """``?days=7|30|90`` (30 otherwise): a weekly summary, then charts on one date axis."""
+    days = window_days(request.GET.get("days"))
+    today = patient_today(request.user)
+    axis = DateAxis.ending(today, days)
+    # One read covers both the charts' window and the two weeks the summary compares.
+    series = trend_series(
+        patient=request.user, since=min(axis.start, summary_since(today)), until=today
+    )
+    return render(
+        request,
+        "journals/trends.html",
+        {
+            "nav": "trends",
+            "days": days,
+            "window_choices": WINDOW_CHOICES,
+            "axis": axis,
+            "summary": weekly_summary(series, today=today),
+            "charts": journal_charts(axis=axis, series=series),
+        },
+    )
 
 
 @require_safe
@@ -58,7 +92,9 @@ def _render(request: SignedInRequest, patient: User, *, for_care_team: bool) -> 
     marked_days: set[date] = set()
     if for_care_team:
         window = effective_thresholds(patient=patient).co_use_window_hours
-        marked_days = co_use_days(patient, since, until, window_hours=window)
+        marked_days = patient_co_use_days(
+            patient=patient, since=since, until=until, window_hours=window
+        )
     summary = visit_summary(
         patient=patient,
         since=since,

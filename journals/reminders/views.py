@@ -6,8 +6,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from journals import reminders, services
 from journals.models import ReminderKind
+from journals.reminders.compose import unsubscribe_read
+from journals.reminders.services import reminder_turn_off
 
 WHAT = {
     ReminderKind.EVENING: "evening check-in reminders",
@@ -24,13 +25,13 @@ WHAT = {
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def reminder_off(request: HttpRequest, token: str) -> HttpResponse:
-    found = reminders.unsubscribe_read(token)
+    found = unsubscribe_read(token)
     if found is None:
         raise Http404
     person, kind = found
     done = request.method == "POST"
     if done:
-        services.reminder_turn_off(person=person, kind=kind)
+        reminder_turn_off(person=person, kind=kind)
     return render(
         request,
         "journals/reminder_off.html",

@@ -24,9 +24,9 @@ from rest_framework.response import Response
 
 from config.api import PatientAPIView
 from config.schema import ERROR, VALIDATION_ERROR
-from journals import exports
 from journals.api import DATE_RANGE_PARAMETERS, PATIENT_PK, CarePatientMixin
-from journals.fhir import FHIR_JSON, journal_bundle
+from journals.interop import csv_io as exports
+from journals.interop.fhir import FHIR_JSON, journal_bundle
 from journals.serializers import DateRangeSerializer
 from patients.audit import audit_patient_export
 from patients.models import User
@@ -42,7 +42,7 @@ KIND = OpenApiParameter(
 BUNDLE = {
     "type": "object",
     "description": "A FHIR R4 Bundle of type collection: the Patient and one Observation "
-    "per measured item (codes in journals/fhir.py).",
+    "per measured item (codes in journals/interop/fhir.py).",
     "properties": {
         "resourceType": {"type": "string", "enum": ["Bundle"]},
         "type": {"type": "string", "enum": ["collection"]},

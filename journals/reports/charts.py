@@ -23,10 +23,10 @@ from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
 
 from journals.choices import SleepQuality
-from journals.trends import format_decimal, format_minutes
+from journals.text import format_decimal, format_minutes
 
 if TYPE_CHECKING:
-    from journals.trends import TrendSeries
+    from journals.reports.trends import TrendSeries
 
 Number = int | float | Decimal
 

@@ -23,32 +23,20 @@ Choices the table leaves open, made here:
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
-
-from journals.choices import KRATOM_LEAF_FORMS, SEDATING_SUBSTANCES, Form, Reason, Substance
+from journals.choices import KRATOM_LEAF_FORMS, Form, Reason, Substance
 from journals.models import (
-    Flag,
-    FlagStatus,
-    JournalEntry,
-    PainEntry,
-    PegAssessment,
     Rule,
     Severity,
-    SleepEntry,
-    UseEntry,
 )
-from journals.selectors import entries_in_local_dates, history_index
-from journals.thresholds import Thresholds, effective_thresholds
-from patients.models import Role, User
+from journals.safety import co_use_pairs
+from journals.thresholds import Thresholds
 
 LOOKBACK_DAYS = 42
 RECENT_DAYS = 7  # escalation: the recent window
@@ -94,7 +82,7 @@ class Dose:
         return Decimal(0)
 
     def evidence(self) -> Evidence:
-        return _evidence(
+        return evidence_of(
             self.id,
             "use",
             self.at,
@@ -119,7 +107,7 @@ class PainReading:
         return self.at.date()
 
     def evidence(self) -> Evidence:
-        return _evidence(self.id, "pain", self.at, {"intensity": self.intensity})
+        return evidence_of(self.id, "pain", self.at, {"intensity": self.intensity})
 
 
 @dataclass(frozen=True)
@@ -132,7 +120,7 @@ class Night:
     total_sleep_min: int
 
     def evidence(self) -> Evidence:
-        return _evidence(
+        return evidence_of(
             self.id,
             "sleep",
             self.at,
@@ -171,7 +159,7 @@ class Finding:
         return frozenset(e["entry_id"] for e in self.evidence)
 
 
-def _evidence(entry_id: uuid.UUID, kind: str, at: datetime, values: dict[str, Any]) -> Evidence:
+def evidence_of(entry_id: uuid.UUID, kind: str, at: datetime, values: dict[str, Any]) -> Evidence:
     return {"entry_id": str(entry_id), "kind": kind, "at": at.isoformat(), "values": values}
 
 
@@ -204,13 +192,9 @@ def rule_co_use(history: History, thresholds: Thresholds, today: date) -> list[F
     """Kratom taken within ``co_use_window_hours`` (inclusive) of a sedating substance, in
     either order; one finding per pair."""
     window = timedelta(hours=thresholds.co_use_window_hours)
-    kratom = [d for d in history.doses if d.is_kratom]
-    sedating = [d for d in history.doses if d.substance in SEDATING_SUBSTANCES]
     return [
-        _finding(Rule.CO_USE, sorted((k, s), key=lambda d: d.at))
-        for k in kratom
-        for s in sedating
-        if abs(k.at.astimezone(UTC) - s.at.astimezone(UTC)) <= window
+        _finding(Rule.CO_USE, sorted(pair, key=lambda d: d.at))
+        for pair in co_use_pairs(history.doses, at=lambda d: d.at, window=window)
     ]
 
 
@@ -387,7 +371,7 @@ def rule_stopped_logging(history: History, thresholds: Thresholds, today: date) 
             severity=SEVERITY[Rule.STOPPED_LOGGING],
             window_start=last_day + timedelta(days=1),
             window_end=today,
-            evidence=(_evidence(entry_id, kind, at, {}),),
+            evidence=(evidence_of(entry_id, kind, at, {}),),
         )
     ]
 
@@ -426,198 +410,3 @@ ABSENCE_RULES = frozenset({Rule.STOPPED_LOGGING})
 
 def findings_for(history: History, thresholds: Thresholds, today: date) -> list[Finding]:
     return [f for rule in RULES.values() for f in rule(history, thresholds, today)]
-
-
-# Loading the snapshot --------------------------------------------------------------------
-
-
-def _dose(u: UseEntry, zone: ZoneInfo) -> Dose:
-    return Dose(
-        id=u.id,
-        at=u.taken_at.astimezone(zone),
-        substance=u.substance,
-        form=u.form,
-        amount=u.amount,
-        unit=u.unit,
-        reason=u.reason,
-    )
-
-
-def _pain(p: PainEntry, zone: ZoneInfo) -> PainReading:
-    return PainReading(id=p.id, at=p.recorded_at.astimezone(zone), intensity=p.intensity)
-
-
-def _night(s: SleepEntry, zone: ZoneInfo) -> Night:
-    return Night(
-        id=s.id,
-        night_of=s.night_of,
-        at=s.bedtime.astimezone(zone),
-        logged_on=s.rise_at.astimezone(zone).date(),
-        efficiency_pct=s.sleep_efficiency_pct,
-        total_sleep_min=s.total_sleep_min,
-    )
-
-
-def history_load(*, patient: User, zone: ZoneInfo, today: date) -> History:
-    """The snapshot the rules read: five queries, whatever the journal's length."""
-    since = today - timedelta(days=LOOKBACK_DAYS - 1)
-
-    def scoped(model: type[JournalEntry]) -> QuerySet[Any]:
-        queryset = model._default_manager.filter(patient=patient)
-        return entries_in_local_dates(queryset, zone=zone, since=since, until=today)
-
-    doses = tuple(_dose(u, zone) for u in scoped(UseEntry).order_by("taken_at", "id"))
-    pains = tuple(_pain(p, zone) for p in scoped(PainEntry).order_by("recorded_at", "id"))
-    nights = tuple(_night(s, zone) for s in scoped(SleepEntry).order_by("night_of", "id"))
-    peg_days = [
-        at.astimezone(zone).date()
-        for at in scoped(PegAssessment).values_list("recorded_at", flat=True)
-    ]
-    logged = {d.day for d in doses} | {p.day for p in pains} | {n.logged_on for n in nights}
-    logged |= {d for d in peg_days if d <= today}
-    kinds: dict[str, QuerySet[JournalEntry]] = {
-        kind: model._default_manager.filter(patient=patient)
-        for kind, model in (
-            ("pain", PainEntry),
-            ("peg", PegAssessment),
-            ("sleep", SleepEntry),
-            ("use", UseEntry),
-        )
-    }
-    latest = history_index(kinds, zone=zone, since=None, until=today).first()
-    last_entry = (
-        (latest["id"], latest["kind"], latest["moment"].astimezone(zone)) if latest else None
-    )
-    return History(
-        zone=zone,
-        doses=doses,
-        pains=pains,
-        nights=nights,
-        logged_days=frozenset(d for d in logged if since <= d <= today),
-        last_entry=last_entry,
-    )
-
-
-# Evidence kept against the entry now -------------------------------------------------------
-
-
-def evidence_now(entry: JournalEntry, zone: ZoneInfo) -> Evidence:
-    """The evidence a rule would record of ``entry`` as it is now."""
-    if isinstance(entry, UseEntry):
-        return _dose(entry, zone).evidence()
-    if isinstance(entry, PainEntry):
-        return _pain(entry, zone).evidence()
-    if isinstance(entry, SleepEntry):
-        return _night(entry, zone).evidence()
-    if isinstance(entry, PegAssessment):  # only ever the last entry before a gap
-        return _evidence(entry.pk, "peg", entry.recorded_at.astimezone(zone), {})
-    raise TypeError(f"No evidence for {type(entry).__name__}")
-
-
-def evidence_changed(item: Mapping[str, Any], entry: JournalEntry, zone: ZoneInfo) -> bool:
-    """Whether ``entry`` has changed since a flag recorded ``item`` of it: its moment, or a
-    value the rule saw (values the rule did not record do not count)."""
-    now = evidence_now(entry, zone)
-    try:
-        moved = datetime.fromisoformat(str(item.get("at"))) != datetime.fromisoformat(now["at"])
-    except ValueError:
-        moved = True
-    seen = item.get("values")
-    seen = seen if isinstance(seen, Mapping) else {}
-    return moved or any(now["values"].get(name, value) != value for name, value in seen.items())
-
-
-# Evaluation ------------------------------------------------------------------------------
-
-
-def _merge_evidence(old: Iterable[Evidence], new: Iterable[Evidence]) -> list[Evidence]:
-    by_id: dict[str, Evidence] = {}
-    for item in [*old, *new]:
-        by_id.setdefault(item["entry_id"], item)
-    return sorted(by_id.values(), key=lambda e: (e["at"], e["entry_id"]))
-
-
-def _new_occurrences(rule: Rule, findings: list[Finding], closed: list[Flag]) -> list[Finding]:
-    """The findings a closed flag of the rule has not already shown the care team."""
-    if not closed:
-        return findings
-    if rule in ABSENCE_RULES:
-        last_end = max(flag.window_end for flag in closed)
-        return [f for f in findings if f.window_start > last_end]
-    seen = {item["entry_id"] for flag in closed for item in flag.evidence}
-    return [f for f in findings if not f.entry_ids <= seen]
-
-
-def _upsert(*, patient: User, rule: Rule, findings: list[Finding], open_flag: Flag | None) -> Flag:
-    start = min(f.window_start for f in findings)
-    end = max(f.window_end for f in findings)
-    evidence = _merge_evidence([], [e for f in findings for e in f.evidence])
-    if open_flag is None:
-        try:
-            with transaction.atomic():
-                return Flag.objects.create(
-                    patient=patient,
-                    rule=rule,
-                    severity=SEVERITY[rule],
-                    window_start=start,
-                    window_end=end,
-                    evidence=evidence,
-                )
-        except IntegrityError:
-            # Another evaluation opened it since we looked: extend theirs instead.
-            open_flag = (
-                Flag.objects.select_for_update()
-                .filter(patient=patient, rule=rule, status=FlagStatus.OPEN)
-                .get()
-            )
-    merged = _merge_evidence(open_flag.evidence, evidence)
-    start, end = min(start, open_flag.window_start), max(end, open_flag.window_end)
-    if (merged, start, end) != (open_flag.evidence, open_flag.window_start, open_flag.window_end):
-        open_flag.evidence, open_flag.window_start, open_flag.window_end = merged, start, end
-        open_flag.save(update_fields=["evidence", "window_start", "window_end", "updated_at"])
-    return open_flag
-
-
-@transaction.atomic
-def flags_evaluate(*, patient_id: uuid.UUID | str, today: date | None = None) -> list[Flag]:
-    """Run every rule over a patient's recent entries; open or extend their flags.
-
-    ``today`` is the patient's local date (default: now in their zone). Returns the open
-    flags the findings touched. Idempotent: a second run with nothing new writes nothing.
-    Two evaluations at once cannot open two flags of one rule: the open flags are locked,
-    and the database's one-open-per-rule constraint catches a concurrent insert.
-    """
-    patient = (
-        User.objects.select_related("patient_profile")
-        .filter(pk=patient_id, role=Role.PATIENT)
-        .first()
-    )
-    if patient is None:
-        return []
-    zone = patient.patient_profile.zone
-    if today is None:
-        today = timezone.now().astimezone(zone).date()
-    thresholds = effective_thresholds(patient=patient)
-    history = history_load(patient=patient, zone=zone, today=today)
-    by_rule: dict[Rule, list[Finding]] = defaultdict(list)
-    for finding in findings_for(history, thresholds, today):
-        by_rule[finding.rule].append(finding)
-    if not by_rule:
-        return []
-    flags = list(Flag.objects.select_for_update().filter(patient=patient, rule__in=list(by_rule)))
-    touched = []
-    for rule, findings in by_rule.items():
-        closed = [f for f in flags if f.rule == rule and f.status != FlagStatus.OPEN]
-        open_flag = next((f for f in flags if f.rule == rule and f.status == FlagStatus.OPEN), None)
-        new = _new_occurrences(rule, findings, closed)
-        if new:
-            touched.append(_upsert(patient=patient, rule=rule, findings=new, open_flag=open_flag))
-    return touched
-
-
-def patients_to_sweep() -> QuerySet[User]:
-    """Active patients who have logged anything: the periodic sweep evaluates each."""
-    logged = Q()
-    for model in (PainEntry, PegAssessment, SleepEntry, UseEntry):
-        logged |= Q(Exists(model._default_manager.filter(patient=OuterRef("pk"))))
-    return User.objects.filter(logged, role=Role.PATIENT, is_active=True)

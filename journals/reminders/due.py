@@ -1,80 +1,38 @@
-"""Reminders and digests: who is due, and sending each one exactly once.
+"""When reminders are due: local wall times in each zone, and who is due in a window
+(patients' evening, morning and follow-up reminders; clinicians' morning digest)."""
 
-Every minute a dispatcher run looks at the window (now - CATCH_UP, now] and, with a few
-set-based queries, writes one ``Delivery`` row per person, kind and local date that is due in
-it. The row's unique key makes that step idempotent: a second beat, an overlapping run or a
-retry adds nothing. Workers then send each row: a conditional UPDATE claims it with a lease,
-so a redelivered message finds it taken; a worker that dies leaves a lease that expires, and
-a later dispatcher run hands the row out again.
-
-On PostgreSQL the large sets travel as arrays (the patients are joined to the windows, the
-rows written by one INSERT); any other database (SQLite under ``make run``) takes plain ORM
-queries that give the same answers (tests/journals/test_reminders_portable.py).
-
-Local times follow ``datetime.combine(day, clock, tzinfo=zone)`` (fold=0): a time in the hour
-skipped in spring is sent at the same instant as the local time an hour earlier would be in
-winter (02:30 → 03:30 summer time), and a time in the hour repeated in autumn at its first
-occurrence. Either way once, because the row is keyed on the local date.
-"""
-
-import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from functools import cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core import signing
-from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
 
-from config.postgresql.arrays import insert_from_arrays
-from journals.channels import Outgoing, PermanentSendError, TransientSendError, channel_named
 from journals.models import (
     Delivery,
-    DeliveryStatus,
     PainEntry,
     PegAssessment,
     ReminderKind,
     ReminderSettings,
-    Rule,
     SleepEntry,
     UseEntry,
     in_quiet_hours,
 )
 from journals.selectors import among, checkin_evening, checkin_evening_bounds, local_midnight
 from patients.models import ClinicianProfile, PatientProfile, Role, User
-from patients.permissions import flags_visible_to
 
-logger = logging.getLogger(__name__)
-
-CATCH_UP = timedelta(minutes=30)  # how late a reminder may still go out (missed beats)
-REQUEUE_AFTER = timedelta(minutes=10)  # a message not acted on by then is assumed lost
-REQUEUE_LIMIT = 1000  # rows handed out again per run, at most
-GIVE_UP_AFTER = timedelta(hours=2)  # a reminder this late is no use: marked failed
-DIGEST_AT = time(7, 30)  # the clinician's local morning
-DIGEST_COVERS = timedelta(days=1)
-FOLLOW_UP_QUIET_DAYS = 2
-MAX_ATTEMPTS = 5
-BATCH = 10_000
 # Offsets change by at most a few hours (DST, Lord Howe's half hour, Troll's two hours):
 # looking at the offsets this far around the window finds every wall time that maps into it.
 _OFFSET_SLACK = timedelta(hours=3)
-
-UNSUBSCRIBE_SALT = "mitra.reminders.off"
+DIGEST_AT = time(7, 30)  # the clinician's local morning
+FOLLOW_UP_QUIET_DAYS = 2
+BATCH = 10_000
 PATIENT_KINDS = (ReminderKind.EVENING, ReminderKind.MORNING, ReminderKind.FOLLOW_UP)
-
-
-# --- When things are due ----------------------------------------------------------------
 
 
 @cache
@@ -140,9 +98,6 @@ def wall_windows(zone: ZoneInfo, start: datetime, end: datetime) -> list[WallWin
     return list(windows)
 
 
-# --- Dispatch -----------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Due:
     recipient_id: Any
@@ -151,41 +106,12 @@ class Due:
     due_at: datetime
 
 
-@dataclass
-class DispatchResult:
-    created: int = 0
-    enqueued: int = 0
-    recovered: int = 0
-    expired: int = 0
-
-
-def reminders_dispatch(*, now: datetime | None = None) -> DispatchResult:
-    """One dispatcher run: give back stalled rows, add the rows now due, hand them out."""
-    now = now or timezone.now()
-    result = DispatchResult()
-    result.recovered = deliveries_recover(now=now)
-    start = now - CATCH_UP
-    due = [*patients_due(start=start, end=now), *clinicians_due(start=start, end=now)]
-    created = deliveries_create(due, now=now)
-    result.created = len(created)
-    result.expired = deliveries_expire(now=now)
-    result.enqueued = deliveries_enqueue(now=now, created=created)
-    logger.info(
-        "reminders dispatched: %s created, %s enqueued, %s recovered, %s expired",
-        result.created,
-        result.enqueued,
-        result.recovered,
-        result.expired,
-    )
-    return result
-
-
 def _defaults() -> dict[str, Any]:
     fields = {f.name: f for f in ReminderSettings._meta.concrete_fields}
     return {name: fields[name].get_default() for name in ReminderSettings.setting_fields}
 
 
-def _patient_settings() -> QuerySet[PatientProfile]:
+def patient_settings() -> QuerySet[PatientProfile]:
     """Active patients with their reminder settings, the model's defaults where none saved."""
     defaults = _defaults()
     return PatientProfile.objects.filter(user__is_active=True, user__role=Role.PATIENT).annotate(
@@ -221,7 +147,7 @@ def _in_windows(
     if not by_zone:
         return []
     rows = queryset.values_list(*fields)
-    if not _on_postgresql():
+    if not on_postgresql():
         return list(rows.filter(_windows_q(by_zone)))
     # The same filter as a semi-join on the windows passed as arrays: a hash lookup by zone
     # a row instead of an OR over every window (4x faster at 100,000 patients).
@@ -290,7 +216,7 @@ def _candidates(start: datetime, end: datetime) -> tuple[list[Candidate], list[C
 
     fields = ("user_id", "timezone", *CLOCK_FIELDS, "quiet_start", "quiet_end")
     switches = [f"{kind}_enabled" for kind in PATIENT_KINDS]
-    rows = _in_windows(_patient_settings(), [*fields, *switches], by_zone)
+    rows = _in_windows(patient_settings(), [*fields, *switches], by_zone)
     evenings: list[Candidate] = []
     mornings: list[Candidate] = []
     for user_id, name, evening, morning, quiet_start, quiet_end, *enabled in rows:
@@ -306,10 +232,10 @@ def _candidates(start: datetime, end: datetime) -> tuple[list[Candidate], list[C
 def _written(candidates: list[Candidate]) -> set[tuple[Any, str, date]]:
     """(patient, kind, local day) of the rows already written for these candidates' days."""
     found: set[tuple[Any, str, date]] = set()
-    for batch in _batches(candidates):
+    for batch in batches(candidates):
         found |= set(
             Delivery.objects.filter(
-                _among("recipient_id", {c.user_id for c in batch}),
+                among_q("recipient_id", {c.user_id for c in batch}),
                 local_date__in={c.day for c in batch},
             )
             .order_by()
@@ -352,26 +278,26 @@ def _mornings_due(candidates: list[Candidate]) -> list[Due]:
     ]
 
 
-def _batches(items: list[Any]) -> Iterator[list[Any]]:
+def batches(items: list[Any]) -> Iterator[list[Any]]:
     for i in range(0, len(items), BATCH):
         yield items[i : i + BATCH]
 
 
-def _on_postgresql() -> bool:
+def on_postgresql() -> bool:
     """Which way the set-based steps run (tests switch it to check the other way)."""
     return connection.vendor == "postgresql"
 
 
-def _among(field: str, values: Iterable[Any]) -> Q:
-    """``selectors.among``, the way the set-based steps run (``_on_postgresql``)."""
-    return among(field, values, array=_on_postgresql())
+def among_q(field: str, values: Iterable[Any]) -> Q:
+    """``selectors.among``, the way the set-based steps run (``on_postgresql``)."""
+    return among(field, values, array=on_postgresql())
 
 
 def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, date]]:
     """(patient, evening) pairs among ``wanted`` whose evening check-in is done: a pain
     entry from that evening's 04:00 to the next (``selectors.checkin_evening``)."""
     found: set[tuple[Any, date]] = set()
-    for batch in _batches(wanted):
+    for batch in batches(wanted):
         zones = {user_id: zone for user_id, zone, _ in batch}
         days = {(user_id, day) for user_id, _, day in batch}
         bounds = [checkin_evening_bounds(day, zone) for _, zone, day in batch]
@@ -379,7 +305,7 @@ def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, dat
         until = max(end for _, end in bounds)
         entries = (
             PainEntry.objects.filter(
-                _among("patient_id", zones), recorded_at__gte=since, recorded_at__lt=until
+                among_q("patient_id", zones), recorded_at__gte=since, recorded_at__lt=until
             )
             .order_by()
             .values_list("patient_id", "recorded_at")
@@ -394,10 +320,10 @@ def _pain_logged(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, dat
 def _sleep_logged(wanted: list[tuple[Any, date]]) -> set[tuple[Any, date]]:
     """(patient, local day) pairs whose night just ended (night_of = day - 1) is logged."""
     found: set[tuple[Any, date]] = set()
-    for batch in _batches(wanted):
+    for batch in batches(wanted):
         nights = (
             SleepEntry.objects.filter(
-                _among("patient_id", {user_id for user_id, _ in batch}),
+                among_q("patient_id", {user_id for user_id, _ in batch}),
                 night_of__in={day - timedelta(days=1) for _, day in batch},
             )
             .order_by()
@@ -417,10 +343,10 @@ def _quiet_patients(wanted: list[tuple[Any, ZoneInfo, date]]) -> set[tuple[Any, 
     """(patient, day) pairs where nothing was logged for the two local days before ``day``
     nor on it so far, and no follow-up went out since the last thing logged: one per gap."""
     found: set[tuple[Any, date]] = set()
-    for batch in _batches(wanted):
+    for batch in batches(wanted):
         last = {
             row["pk"]: row
-            for row in User.objects.filter(_among("pk", {user_id for user_id, _, _ in batch}))
+            for row in User.objects.filter(among_q("pk", {user_id for user_id, _, _ in batch}))
             .order_by()
             .annotate(
                 pain=_latest(PainEntry, "recorded_at"),
@@ -479,209 +405,6 @@ def clinicians_due(*, start: datetime, end: datetime) -> list[Due]:
     return due
 
 
-def deliveries_create(due: list[Due], *, now: datetime) -> list[Any]:
-    """Write one row per due item unless it exists, stamped as handed out at ``now``; the
-    unique key settles races with a concurrent run. Returns the ids of the rows this run
-    wrote: its own to hand out, with no second pass to lock and stamp them."""
-    if _on_postgresql():
-        return [pk for batch in _batches(due) for pk in _deliveries_insert_postgresql(batch, now)]
-    created = []
-    for batch in _batches(due):
-        existing = set(
-            Delivery.objects.filter(
-                recipient_id__in={d.recipient_id for d in batch},
-                local_date__in={d.day for d in batch},
-            ).values_list("recipient_id", "kind", "local_date")
-        )
-        new = [
-            Delivery(
-                recipient_id=d.recipient_id,
-                kind=d.kind,
-                local_date=d.day,
-                due_at=d.due_at,
-                enqueued_at=now,
-            )
-            for d in batch
-            if (d.recipient_id, d.kind, d.day) not in existing
-        ]
-        # A row a concurrent run wrote in between is skipped: its id here, never stored,
-        # finds nothing to send.
-        Delivery.objects.bulk_create(new, ignore_conflicts=True)
-        created += [d.pk for d in new]
-    return created
-
-
-def _deliveries_insert_postgresql(due: list[Due], now: datetime) -> list[Any]:
-    """``bulk_create(ignore_conflicts=True)`` as one INSERT from arrays, returning the ids
-    written (Django prepared each value of each row, 16 columns × 10,000 rows, and could not
-    tell which rows were written)."""
-    varying = {
-        "id": [uuid.uuid4() for _ in due],
-        "recipient": [d.recipient_id for d in due],
-        "kind": [d.kind for d in due],
-        "local_date": [d.day for d in due],
-        "due_at": [d.due_at for d in due],
-    }
-    return insert_from_arrays(
-        Delivery, varying, {"enqueued_at": now}, skip_conflicts=True, returning="id"
-    )
-
-
-def deliveries_recover(*, now: datetime) -> int:
-    """Rows whose worker died mid-send (lease expired): back to pending, or failed when
-    they have used every attempt."""
-    stalled = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
-    stalled.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=DeliveryStatus.FAILED,
-        failed_at=now,
-        lease_expires_at=None,
-        last_error="worker lost on the last attempt",
-    )
-    return stalled.update(status=DeliveryStatus.PENDING, lease_expires_at=None, enqueued_at=None)
-
-
-def deliveries_expire(*, now: datetime) -> int:
-    """Pending rows too late to be of use are marked failed, so nobody gets one at 3 a.m."""
-    return Delivery.objects.filter(
-        status=DeliveryStatus.PENDING, due_at__lte=now - GIVE_UP_AFTER
-    ).update(status=DeliveryStatus.FAILED, failed_at=now, last_error="too late to send")
-
-
-def deliveries_enqueue(*, now: datetime, created: Iterable[Any] = ()) -> int:
-    """Hand rows to the workers: those this run ``created``, every pending one not handed
-    out (given back by ``deliveries_recover``), and a bounded number whose message seems
-    lost (a broker restarted without its queue, say).
-
-    Only the run that wrote a row has its id. Other rows are locked (``skip_locked``) and
-    stamped in one transaction, so two dispatchers never hand out the same row in the same
-    run; the messages go out after the commit. The bound keeps a backlog that drains slower
-    than REQUEUE_AFTER from being published again and again: a second message for a row is
-    harmless (the claim sends once) but not free.
-    """
-    from journals.tasks import deliveries_send_on_commit
-
-    pending = Delivery.objects.select_for_update(skip_locked=True).filter(
-        status=DeliveryStatus.PENDING
-    )
-    with transaction.atomic():
-        ids = list(pending.filter(enqueued_at__isnull=True).values_list("pk", flat=True))
-        ids += (
-            pending.filter(enqueued_at__lt=now - REQUEUE_AFTER)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:REQUEUE_LIMIT]
-        )
-        for batch in _batches(ids):
-            Delivery.objects.filter(_among("pk", batch)).update(enqueued_at=now)
-        ids = [*created, *ids]
-        deliveries_send_on_commit(ids)
-    return len(ids)
-
-
-# --- Sending ------------------------------------------------------------------------------
-
-
-class Outcome(StrEnum):
-    SENT = "sent"
-    SKIPPED = "skipped"
-    BUSY = "busy"  # another worker holds the lease; a later run hands it out if it dies
-    DONE = "done"  # already sent, skipped or failed: nothing to do
-
-
-def delivery_send(*, delivery_id: str) -> Outcome:
-    """Claim the row, check it is still wanted, send it, record it.
-
-    Raises ``TransientSendError`` after releasing the claim (the task retries); a
-    permanent error marks the row failed.
-    """
-    now = timezone.now()
-    lease = timedelta(seconds=settings.REMINDER_SEND_LEASE_SECONDS)
-    claimed = (
-        Delivery.objects.filter(pk=delivery_id)
-        .filter(
-            Q(status=DeliveryStatus.PENDING)
-            | Q(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
-        )
-        .update(
-            status=DeliveryStatus.SENDING,
-            sending_at=now,
-            lease_expires_at=now + lease,
-            attempts=F("attempts") + 1,
-        )
-    )
-    if not claimed:
-        status = Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
-        return Outcome.BUSY if status == DeliveryStatus.SENDING else Outcome.DONE
-    delivery = Delivery.objects.select_related("recipient").get(pk=delivery_id)
-    message = compose(delivery)
-    if message is None:
-        _finish(delivery, status=DeliveryStatus.SKIPPED, last_error="no longer needed")
-        return Outcome.SKIPPED
-    try:
-        channel_named(delivery.channel).send(message)
-    except TransientSendError as exc:
-        _finish(delivery, status=DeliveryStatus.PENDING, last_error=exc.reason)
-        raise
-    except PermanentSendError as exc:
-        _finish(delivery, status=DeliveryStatus.FAILED, last_error=exc.reason)
-        return Outcome.DONE
-    _finish(delivery, status=DeliveryStatus.SENT)
-    return Outcome.SENT
-
-
-def _finish(delivery: Delivery, *, status: str, last_error: str = "") -> None:
-    now = timezone.now()
-    stamps = {
-        DeliveryStatus.SENT: {"sent_at": now},
-        DeliveryStatus.FAILED: {"failed_at": now},
-    }.get(DeliveryStatus(status), {})
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-        status=status,
-        lease_expires_at=None,
-        last_error=last_error or delivery.last_error,
-        **stamps,
-    )
-
-
-def delivery_retry_later(*, delivery_id: str, delay_s: float) -> None:
-    """A retry message is on its way: keep the dispatcher from sending another meanwhile."""
-    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
-        enqueued_at=timezone.now() + timedelta(seconds=delay_s)
-    )
-
-
-def delivery_mark_failed(*, delivery_id: str, reason: str) -> None:
-    """After the last retry: failed, with the reason, for the clinic's admins to see."""
-    Delivery.objects.filter(
-        pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
-    ).update(
-        status=DeliveryStatus.FAILED,
-        failed_at=timezone.now(),
-        lease_expires_at=None,
-        last_error=reason[:200],
-    )
-
-
-def retry_delay(retries: int) -> float:
-    """Exponential backoff: base, 2 × base, 4 × base…"""
-    return float(settings.REMINDER_RETRY_BASE_SECONDS * 2**retries)
-
-
-# --- What is said -------------------------------------------------------------------------
-
-SUBJECTS = {
-    ReminderKind.EVENING: "Your evening check-in",
-    ReminderKind.MORNING: "Your morning sleep diary",
-    ReminderKind.FOLLOW_UP: "Your journal is here when you are ready",
-    ReminderKind.DIGEST: "Mitra: your morning summary",
-}
-LINKS = {
-    ReminderKind.EVENING: "checkin-evening",
-    ReminderKind.MORNING: "checkin-morning",
-    ReminderKind.FOLLOW_UP: "today",
-    ReminderKind.DIGEST: "clinician-home",
-}
-
-
 def still_wanted(delivery: Delivery) -> bool:
     """The same rules as at dispatch, asked again at send time: the patient may have logged,
     changed a setting or left since the row was written."""
@@ -692,7 +415,7 @@ def still_wanted(delivery: Delivery) -> bool:
         profile = ClinicianProfile.objects.filter(user=person).first()
         return profile is not None and profile.digest_enabled
     row = (
-        _patient_settings()
+        patient_settings()
         .filter(user=person)
         .values("timezone", *ReminderSettings.setting_fields)
         .first()
@@ -711,83 +434,3 @@ def still_wanted(delivery: Delivery) -> bool:
         return not _sleep_logged([(person.pk, day)])
     # Still quiet: the dispatcher's own test, which lets this day's follow-up keep its place.
     return bool(_quiet_patients([(person.pk, zone, day)]))
-
-
-@dataclass(frozen=True)
-class DigestSummary:
-    new_flags: int
-    high: int
-    flagged_patients: int
-    stopped_logging: int
-
-    def __bool__(self) -> bool:
-        return bool(self.new_flags or self.stopped_logging)
-
-
-def digest_summary(*, clinician: User, until: datetime) -> DigestSummary:
-    """Counts only: what is new on the clinician's patients in the day before ``until``."""
-    new = flags_visible_to(clinician).filter(
-        created_at__gt=until - DIGEST_COVERS, created_at__lte=until
-    )
-    others = new.exclude(rule=Rule.STOPPED_LOGGING)
-    return DigestSummary(
-        new_flags=others.count(),
-        high=others.filter(severity="high").count(),
-        flagged_patients=others.values("patient").distinct().count(),
-        stopped_logging=new.filter(rule=Rule.STOPPED_LOGGING).values("patient").distinct().count(),
-    )
-
-
-def compose(delivery: Delivery) -> Outgoing | None:
-    """The message for a claimed row, or None when it is no longer wanted.
-
-    Reminders hold no health data: a greeting, what to do, a link, and the way to turn
-    them off. The digest holds counts only.
-    """
-    if not still_wanted(delivery):
-        return None
-    person = delivery.recipient
-    kind = ReminderKind(delivery.kind)
-    context: dict[str, Any] = {
-        "name": person.display_name.split(" ")[0] if person.display_name else "",
-        "link": settings.SITE_URL + reverse(LINKS[kind]),
-        "off_url": unsubscribe_url(person, kind),
-        "settings_url": settings.SITE_URL + reverse("settings"),
-    }
-    if kind == ReminderKind.DIGEST:
-        summary = digest_summary(clinician=person, until=delivery.due_at)
-        if not summary:
-            return None
-        context["summary"] = summary
-    body = render_to_string(f"journals/email/{kind.value}.txt", context)
-    return Outgoing(
-        to=person.email,
-        subject=SUBJECTS[kind],
-        body=body,
-        key=f"delivery-{delivery.pk}",
-        unsubscribe_url=context["off_url"],
-    )
-
-
-# --- Turning a reminder off from the email -------------------------------------------------
-
-
-def unsubscribe_token(person: User, kind: str) -> str:
-    return signing.dumps({"u": str(person.pk), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def unsubscribe_url(person: User, kind: str) -> str:
-    token = unsubscribe_token(person, kind)
-    return settings.SITE_URL + reverse("reminder-off", args=[token])
-
-
-def unsubscribe_read(token: str) -> tuple[User, ReminderKind] | None:
-    """Who and which reminder a link is for; None when it is forged, mangled or stale."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        kind = ReminderKind(data["k"])
-        person = User.objects.get(pk=data["u"], is_active=True)
-    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
-        return None
-    expected_role = Role.CLINICIAN if kind == ReminderKind.DIGEST else Role.PATIENT
-    return (person, kind) if person.role == expected_role else None
