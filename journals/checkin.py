@@ -30,6 +30,7 @@ from journals.selectors import (
     local_midnight,
 )
 from journals.text import amount_text, form_text, format_minutes, plain_number
+from journals.thresholds import effective_thresholds
 from patients.models import User
 
 PEG_EVERY_DAYS = 7
@@ -236,7 +237,14 @@ def day_summary(*, patient: User, day: date, zone: ZoneInfo) -> DaySummary:
             if last_night
             else None
         ),
-        notes=safety.notes_for_day(uses, day=day, zone=zone),
+        notes=safety.notes_for_day(
+            uses,
+            day=day,
+            zone=zone,
+            co_use_window=timedelta(
+                hours=effective_thresholds(patient=patient).co_use_window_hours
+            ),
+        ),
         evening=evening,
         evening_checked_in_at=checked_in[0].recorded_at if checked_in else None,
     )

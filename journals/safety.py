@@ -9,8 +9,8 @@ selector, ``uses_for_notes``, that loads everything they need for one local day.
   gabapentinoid, other sedative) taken within the window of each other, in either order,
   across midnight (kratom at 23:30 and drinks at 00:30 is the before-bed case). Both on one
   calendar day but further apart is not co-use. A pair marks both its local days. Cannabis
-  does not count. The note's window is CLINICAL.md's 6 hours, not a care team's override:
-  what a patient is told does not depend on their clinic.
+  does not count. The window is the patient's, as their flag has it: CLINICAL.md's 6 hours,
+  or the care team's override.
 - Above the usual range: a kratom leaf dose (powder, capsule or tea, in grams) larger than the
   highest single leaf dose of the 28 days before it, provided at least 5 leaf doses were logged
   in those 28 days (with fewer there is no usual range yet, and no note). Extract and 7-OH
@@ -19,7 +19,7 @@ selector, ``uses_for_notes``, that loads everything they need for one local day.
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -79,10 +79,17 @@ def co_use_pairs(
     uses: Iterable[T], *, at: Callable[[T], datetime], window: timedelta
 ) -> list[tuple[T, T]]:
     """Every (kratom, alcohol or sedative) pair taken within ``window`` (inclusive) of each
-    other, in either order, across midnight: co-use, as CLINICAL.md defines it."""
+    other, in either order, across midnight: co-use, as CLINICAL.md defines it. Real elapsed
+    time: in UTC, since Python subtracts two times of one zone on the wall clock (a DST
+    night would gain or lose an hour)."""
     kratom = [use for use in uses if use.substance == Substance.KRATOM]
     sedating = [use for use in uses if use.substance in SEDATING_SUBSTANCES]
-    return [(k, s) for k in kratom for s in sedating if abs(at(k) - at(s)) <= window]
+    return [
+        (k, s)
+        for k in kratom
+        for s in sedating
+        if abs(at(k).astimezone(UTC) - at(s).astimezone(UTC)) <= window
+    ]
 
 
 def co_use_days(
@@ -129,11 +136,14 @@ def is_above_usual(dose: UseEntry, uses: Iterable[UseEntry]) -> bool:
     return usual is not None and grams > usual
 
 
-def notes_for_day(uses: Sequence[UseEntry], *, day: date, zone: ZoneInfo) -> list[SafetyNote]:
-    """The notes for the entries of one local day; ``uses`` also holds the 28 days before."""
+def notes_for_day(
+    uses: Sequence[UseEntry], *, day: date, zone: ZoneInfo, co_use_window: timedelta
+) -> list[SafetyNote]:
+    """The notes for the entries of one local day; ``uses`` also holds the 28 days before.
+    ``co_use_window`` is the patient's, as their flag has it (``effective_thresholds``)."""
     todays = [use for use in uses if local_day(use.taken_at, zone) == day]
     notes = []
-    if day in co_use_days(uses, zone=zone):
+    if day in co_use_days(uses, zone=zone, window=co_use_window):
         notes.append(CO_USE)
     leaf_doses = [use for use in uses if leaf_grams(use) is not None]  # once, not per dose
     if any(is_above_usual(dose, leaf_doses) for dose in todays):

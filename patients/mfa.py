@@ -29,10 +29,6 @@ def required_by_role(user: User) -> bool:
     return bool(user.role == Role.CLINICIAN or user.is_staff or user.is_superuser)
 
 
-def confirmed_totp_device(user: User) -> Authenticator | None:
-    return Authenticator.objects.filter(user=user, confirmed=True).order_by("id").first()
-
-
 def has_second_factor(user: User) -> bool:
     return Authenticator.objects.filter(user=user, confirmed=True).exists()
 

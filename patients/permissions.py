@@ -61,10 +61,6 @@ def patients_visible_to(user: User) -> QuerySet[User]:
     return patients.none()
 
 
-def can_view_patient(user: User, patient: User) -> bool:
-    return patients_visible_to(user).filter(pk=patient.pk).exists()
-
-
 def get_patient_for_user(user: User, pk: str) -> User:
     """The patient with this id if the user may see them, else 404 (never 403)."""
     try:
@@ -96,14 +92,6 @@ def get_own_entry(user: User, model: type[M], pk: object) -> M:
 def flags_visible_to(user: User) -> QuerySet[Flag]:
     """Safety flags a user may read: those of the patients they may see."""
     return Flag.objects.filter(patient__in=patients_visible_to(user))
-
-
-def get_flag_for_user(user: User, pk: str) -> Flag:
-    """The flag with this id if the user may see its patient, else 404 (never 403)."""
-    try:
-        return flags_visible_to(user).get(pk=pk)
-    except (Flag.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
-        raise Http404 from exc
 
 
 def reviews_visible_to(user: User) -> QuerySet[Review]:

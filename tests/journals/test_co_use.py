@@ -16,7 +16,8 @@ from journals.models import Flag, PatientThresholds, Rule, UseEntry
 from journals.safety import patient_co_use_days
 from tests.factories import UseEntryFactory
 
-NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+# Berlin changes to summer time on 29 March: the generated doses span it.
+NOW = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
 # West and east of UTC as far as zones go, and one with summer time.
 ZONES = ["Pacific/Pago_Pago", "America/Phoenix", "Europe/Berlin", "Pacific/Kiritimati"]
 SEDATING = [Substance.ALCOHOL, Substance.BENZODIAZEPINE, Substance.OPIOID, Substance.GABAPENTINOID]

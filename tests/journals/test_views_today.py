@@ -16,7 +16,7 @@ import time_machine
 
 from journals import safety
 from journals.choices import Form, Substance, Unit
-from journals.models import PainEntry, PegAssessment, SleepEntry, UseEntry
+from journals.models import PainEntry, PatientThresholds, PegAssessment, SleepEntry, UseEntry
 from tests.conftest import Client, client_for
 from tests.factories import (
     PainEntryFactory,
@@ -284,7 +284,9 @@ def test_today_shows_last_nights_total_sleep_and_efficiency(alice, evening):
     assert "76.5%" in page
 
 
-TODAY_QUERIES = 7  # session, user, profile; pain, PEG, use (28 days), last night's sleep
+# session, user, profile; pain, PEG, use (28 days), last night's sleep; the care team's co-use
+# window (the clinic's thresholds and the patient's overrides)
+TODAY_QUERIES = 9
 
 
 def _days_of_history(patient, days: int) -> None:
@@ -805,6 +807,19 @@ def test_kratom_and_a_sedative_within_six_hours_show_the_co_use_note(alice, even
     UseEntryFactory(
         patient=alice, taken_at=local(TODAY, 21, 0), substance=substance, unit="mg", form="tablet"
     )
+
+    assert _notes_on_today(alice) == ["co_use"]
+
+
+def test_the_care_teams_co_use_window_decides_the_note_as_it_does_the_flag(alice, evening):
+    """Co-use has one window for the flag, the chart and the note (CLINICAL.md)."""
+    UseEntryFactory(patient=alice, taken_at=local(TODAY, 9, 0))
+    UseEntryFactory(
+        patient=alice, taken_at=local(TODAY, 20, 0), substance="opioid", unit="mg", form="tablet"
+    )
+    assert _notes_on_today(alice) == []
+
+    PatientThresholds.objects.create(patient=alice, co_use_window_hours=12)
 
     assert _notes_on_today(alice) == ["co_use"]
 
